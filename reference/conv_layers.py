@@ -92,7 +92,8 @@ class MaxPooling:
 
     Both passes walk the ``pool_h * pool_w`` offsets of a window: offset ``(i, j)`` of every
     window at once is the strided slice ``x_pad[:, :, i::stride, j::stride]`` (cut to
-    ``OH x OW``), so nothing is copied into window rows.
+    ``OH x OW``), so nothing is copied into window rows. The output, and ``dx``, keep the
+    memory layout of ``x`` (for instance the channel-major layout a convolution returns).
     """
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 1, pad: int = 0):
@@ -103,6 +104,7 @@ class MaxPooling:
         self._x_shape = None
         self._dtype = None
         self._arg = None  # (N, C, OH, OW): row-major offset of each window's maximum
+        self._axis_order = None  # axes of the padded input, largest stride first
 
     def _offsets(self, OH: int, OW: int):
         """``(k, (rows, cols))`` for every offset ``k = i * pool_w + j`` inside a window."""
@@ -118,26 +120,55 @@ class MaxPooling:
         OH = conv_output_size(H, self.pool_h, self.pad, self.stride)
         OW = conv_output_size(W, self.pool_w, self.pad, self.stride)
         xp = pad_hw_to(x, self.pad, -np.inf)
-        offsets = list(self._offsets(OH, OW))
-        out = xp[(..., *offsets[0][1])].copy()
-        for _, at in offsets[1:]:
-            np.maximum(out, xp[(..., *at)], out=out)
-        arg = np.full(out.shape, len(offsets) - 1, dtype=np.intp if len(offsets) > 127 else np.int8)
-        for k, at in reversed(offsets[:-1]):  # the last write wins: the first maximum
-            arg[xp[(..., *at)] == out] = k
+        parts = [xp[(..., *at)] for _, at in self._offsets(OH, OW)]
+        out = parts[0].copy(order="K")
+        for part in parts[1:]:
+            np.maximum(out, part, out=out)
+        # arg = r_0 with r_last = 0 and r_k = 0 if part_k == out else 1 + r_(k+1): the first maximum
+        arg = np.zeros_like(out, dtype=np.intp if len(parts) > 127 else np.int8)
+        for part in reversed(parts[:-1]):
+            arg += 1
+            arg *= part != out
         self._x_shape, self._dtype, self._arg = x.shape, x.dtype, arg
+        self._axis_order = tuple(np.argsort([-abs(s) for s in xp.strides], kind="stable"))
         return out
 
     def backward(self, dout) -> np.ndarray:
         N, C, H, W = self._x_shape
         OH, OW = self._arg.shape[2:]
         dout = as_float_array(dout)
-        dx = np.zeros((N, C, H + 2 * self.pad, W + 2 * self.pad), dtype=np.result_type(dout, self._dtype))
+        dtype = np.result_type(dout, self._dtype)
+        dout = _in_layout_of(self._arg, dout, dtype)  # elementwise loops then run contiguously
+        finite = bool(np.isfinite(dout).all())
+        padded = (N, C, H + 2 * self.pad, W + 2 * self.pad)
+        dx = np.empty([padded[a] for a in self._axis_order], dtype).transpose(np.argsort(self._axis_order))
         overlapping = self.stride < self.pool_h or self.stride < self.pool_w
+        tiled = self.pool_h == self.pool_w == self.stride and (OH * self.stride, OW * self.stride) == padded[2:]
+        if not tiled:  # some input position is in no window, or in several
+            dx[...] = 0
         for k, at in self._offsets(OH, OW):
-            routed = np.where(self._arg == k, dout, 0)
             if overlapping:
-                dx[(..., *at)] += routed
+                dx[(..., *at)] += _routed(dout, self._arg == k, finite)
             else:
-                dx[(..., *at)] = routed
+                _routed(dout, self._arg == k, finite, out=dx[(..., *at)])
         return _crop(dx, self.pad)
+
+
+def _in_layout_of(template: np.ndarray, a: np.ndarray, dtype) -> np.ndarray:
+    """``a`` as ``dtype`` in the memory layout of ``template`` (same shape); no copy if it is."""
+    result = np.empty_like(template, dtype=dtype)
+    if a.dtype == result.dtype and a.strides == result.strides:
+        return a
+    result[...] = a
+    return result
+
+
+def _routed(dout: np.ndarray, mask: np.ndarray, finite: bool, out=None) -> np.ndarray:
+    """``where(mask, dout, 0)`` (into ``out`` when given); a multiplication, which is faster,
+    when ``dout`` is finite (``0 * inf`` would be NaN)."""
+    if finite:
+        return np.multiply(dout, mask, out=out)
+    if out is None:
+        return np.where(mask, dout, 0)
+    out[...] = np.where(mask, dout, 0)
+    return out

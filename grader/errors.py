@@ -1,0 +1,29 @@
+"""Typed errors that carry the command line's exit status."""
+from __future__ import annotations
+
+__all__ = ["GraderError", "UsageError", "NotebookError", "GraderBug"]
+
+
+class GraderError(Exception):
+    """Base class: ``exit_code`` is what the command line exits with."""
+
+    exit_code = 2
+
+
+class UsageError(GraderError):
+    """Wrong arguments, e.g. an unknown exercise."""
+
+
+class NotebookError(GraderError):
+    """A notebook that cannot be read: message names the file and the problem."""
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+class GraderBug(GraderError):
+    """The grader itself failed; never counted against the trainee."""
+
+    exit_code = 3

@@ -1,0 +1,104 @@
+"""Grading one notebook, composed from a declared list of small steps:
+read -> identify -> plan -> expected (reference, here) -> execute with the probe (kernel)
+-> read outputs -> integrity -> checks -> result."""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, checks
+from .checks.base import Context, evaluate_all
+from .execute import Limits, run_notebook
+from .messages import default_lang, text
+from .notebook import clear_outputs, identify_exercise, read_notebook
+from .probe import ProbeOutputs, ProbeReadError, expected_outputs, probe_cell_source, read_outputs, write_exchange
+from .results import CellError, CheckResult, Flag, GradingResult, Status
+
+__all__ = ["grade_notebook", "grade_parsed", "PUBLIC_SEED", "limits_for"]
+
+PUBLIC_SEED = 4_2024  # self-check; instructors grade with a secret seed
+
+
+def limits_for(module) -> Limits:
+    return getattr(module, "LIMITS", Limits())
+
+
+def _graded_name(plan, key: str) -> str:
+    step = plan.step(key)
+    while step["op"] in ("method", "attr", "setitems"):
+        step = plan.step(step["obj"])
+    return step["name"]
+
+
+def integrity_flags(plan, got: ProbeOutputs, graded: tuple, lang: str) -> tuple[Flag, ...]:
+    """``uses-reference``: a graded name whose code lives in ``reference`` or that called the
+    reference's implementation of the same thing while probed."""
+    found: dict[str, str] = {}
+    for key, info in got.status.items():
+        try:
+            name = _graded_name(plan, key)
+        except KeyError:
+            continue
+        if name not in graded:
+            continue
+        if info.get("origin") == "reference":
+            found.setdefault(name, f"{name} is defined in the reference package")
+        elif info.get("reference_calls"):
+            found.setdefault(name, f"{name} calls reference {', '.join(info['reference_calls'])} while graded")
+    return tuple(Flag("uses-reference", name, f"{text('uses_reference', lang, name=name)} ({why})")
+                 for name, why in sorted(found.items()))
+
+
+def _private_dir(root: Path, name: str) -> Path:
+    path = root / name
+    path.mkdir(mode=0o700)
+    return path
+
+
+def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
+                 limits: Limits | None = None) -> GradingResult:
+    """Grade an already read notebook (``nb`` is modified: outputs cleared, probe appended)."""
+    timings = {}
+    module = checks.load(exercise)
+    started = time.perf_counter()
+    plan, specs = module.build(np.random.default_rng(seed))
+    expected = expected_outputs(plan)
+    timings["reference"] = time.perf_counter() - started
+    clear_outputs(nb)
+    errors: list[CellError] = []
+    with tempfile.TemporaryDirectory(prefix="day4-grader-") as tmp:
+        workdir, exchange = _private_dir(Path(tmp), "work"), _private_dir(Path(tmp), "exchange")
+        write_exchange(plan, exchange)
+        execution = run_notebook(nb, workdir, limits or limits_for(module), probe_cell_source(exchange))
+        timings["execute"] = execution.seconds
+        errors.extend(execution.errors)
+        got, stopped = ProbeOutputs({}, {}), execution.stopped
+        if execution.probe_ran:
+            try:
+                got = read_outputs(exchange)
+            except ProbeReadError as exc:
+                errors.append(CellError(None, "probe", str(exc)))
+                stopped = stopped or f"probe: {exc}"
+    flags = integrity_flags(plan, got, module.GRADED, lang)
+    ctx = Context(plan, got, expected, lang, stopped, frozenset(f.name for f in flags))
+    results: list[CheckResult] = evaluate_all(specs, ctx)
+    if hasattr(module, "extra_checks"):
+        results.extend(module.extra_checks(ctx))
+    timings["total"] = time.perf_counter() - started
+    return GradingResult(exercise=exercise, notebook=notebook, checks=tuple(results), flags=flags,
+                         errors=tuple(errors), seed=seed, grader_version=__version__,
+                         timings={k: round(v, 3) for k, v in timings.items()})
+
+
+def grade_notebook(path, *, exercise: str | None = None, seed: int | None = None, lang: str | None = None,
+                   limits: Limits | None = None) -> GradingResult:
+    """Read, identify and grade the notebook at ``path``. Raises ``NotebookError`` /
+    ``UsageError`` for an unreadable notebook or an unknown exercise."""
+    nb = read_notebook(path)
+    exercise = identify_exercise(nb, path, exercise)
+    return grade_parsed(nb, str(path), exercise, seed=PUBLIC_SEED if seed is None else seed,
+                        lang=lang or default_lang(), limits=limits)

@@ -1,0 +1,185 @@
+"""The code that runs inside the trainee's kernel, appended as one last cell.
+
+It is self-contained (standard library and NumPy only, no import of ``grader``): the grader
+injects this file's source into the cell. It reads ``plan.json`` and ``inputs.npz`` from an
+exchange folder, performs the plan's steps against the notebook's namespace, and writes
+``outputs.npz`` (numeric arrays only) and ``status.json``. It never sees an expected value.
+The grader runs the very same :func:`_day4_run_plan` against ``reference`` in its own
+process to get the expected outputs.
+
+A plan is a list of steps, each a dict with ``key`` and ``op``:
+  ``call``   ``name(*args, **kwargs)`` of a global of the namespace;
+  ``new``    ``name(*args, **kwargs)`` kept as an object under ``key``;
+  ``method`` ``objects[obj].name(*args, **kwargs)``;
+  ``attr``   ``objects[obj].name``;
+  ``setitems`` ``getattr(objects[obj], attr)[k][...] = v`` for every ``k, v`` of ``values``;
+  ``global`` the global ``name`` kept as an object under ``key``.
+Arguments are JSON values, ``{"$array": NAME}`` for an input array (a fresh copy per use).
+``track`` (list of argument positions) saves those arrays again after the call, so the
+grader can tell whether the call modified its inputs.
+"""
+import json as _json
+import os as _os
+import sys as _sys
+import traceback as _traceback
+
+import numpy as _np
+
+_DAY4_MAX_ELEMENTS = 20_000_000
+
+
+def _day4_resolve(value, arrays):
+    if isinstance(value, dict) and set(value) == {"$array"}:
+        return arrays[value["$array"]].copy()
+    if isinstance(value, dict):
+        return {k: _day4_resolve(v, arrays) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_day4_resolve(v, arrays) for v in value]
+    return value
+
+
+def _day4_to_array(value):
+    """``(array, None)`` for a numeric ndarray or scalar, else ``(None, description)``."""
+    if isinstance(value, (bool, int, float, _np.number, _np.bool_)) and not isinstance(value, complex):
+        return _np.asarray(value), None
+    if type(value) is not _np.ndarray and not isinstance(value, _np.ndarray):
+        return None, type(value).__name__
+    if value.dtype.kind not in "biuf":
+        return None, f"ndarray of dtype {value.dtype}"
+    if value.size > _DAY4_MAX_ELEMENTS:
+        return None, f"ndarray of {value.size} elements (too large)"
+    return _np.array(value, copy=True, order="C"), None
+
+
+class _Day4ReferenceWatch:
+    """Records calls, during a step, of the reference's implementation of the graded thing."""
+
+    def __init__(self, reference_dir, qualnames):
+        self.reference_dir = reference_dir
+        self.qualnames = set(qualnames)
+        self.hits = set()
+
+    def __call__(self, frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            if code.co_filename.startswith(self.reference_dir) and getattr(code, "co_qualname", code.co_name) in self.qualnames:
+                self.hits.add(code.co_qualname)
+
+    def __enter__(self):
+        if self.reference_dir and self.qualnames:
+            _sys.setprofile(self)
+        return self
+
+    def __exit__(self, *exc):
+        _sys.setprofile(None)
+        return False
+
+
+def _day4_origin(obj, reference_dir):
+    """The file the object's code lives in: a function's, or a class's methods'."""
+    targets = [obj]
+    if isinstance(obj, type):
+        targets = [getattr(obj, m, None) for m in ("__init__", "forward", "backward", "predict", "loss", "gradient")]
+    for target in targets:
+        code = getattr(getattr(target, "__func__", target), "__code__", None)
+        if code is not None and reference_dir and code.co_filename.startswith(reference_dir):
+            return "reference"
+    return "trainee"
+
+
+def _day4_step(step, namespace, objects, arrays, plan):
+    op, name = step["op"], step.get("name")
+    args = [_day4_resolve(a, arrays) for a in step.get("args", [])]
+    kwargs = {k: _day4_resolve(v, arrays) for k, v in step.get("kwargs", {}).items()}
+    info = {}
+    if op in ("call", "new", "global"):
+        if name not in namespace:
+            return None, {"status": "missing"}, args
+        target = namespace[name]
+        info["origin"] = _day4_origin(target, plan.get("reference_dir"))
+        if op == "global":
+            return target, dict(info, status="ok"), args
+    elif op in ("method", "attr", "setitems"):
+        target = objects.get(step["obj"])
+        if target is None:
+            return None, {"status": "skipped"}, args
+        if op == "attr":
+            if not hasattr(target, name):
+                return None, {"status": "missing-attr"}, args
+            return getattr(target, name), {"status": "ok"}, args
+    else:
+        return None, {"status": "grader-error", "error": f"unknown op {op}"}, args
+    watch = _Day4ReferenceWatch(plan.get("reference_dir"), step.get("watch", ()))
+    with watch:
+        if op == "setitems":
+            holder = getattr(target, step["attr"])
+            for k, v in kwargs["values"].items():
+                holder[k][...] = v
+            result = None
+        elif op == "method":
+            result = getattr(target, name)(*args, **kwargs)
+        else:
+            result = target(*args, **kwargs)
+    if watch.hits:
+        info["reference_calls"] = sorted(watch.hits)
+    return result, dict(info, status="ok"), args
+
+
+def _day4_store(key, value, outputs, info):
+    if isinstance(value, dict):
+        info["keys"] = sorted(str(k) for k in value)
+        for k, v in value.items():
+            array, problem = _day4_to_array(v)
+            if array is None:
+                info.setdefault("bad_items", {})[str(k)] = problem
+            else:
+                outputs[f"{key}/{k}"] = array
+        return
+    array, problem = _day4_to_array(value)
+    if array is None:
+        info["status"] = "badtype"
+        info["type"] = problem
+        info["repr"] = repr(value)[:200]
+    else:
+        outputs[key] = array
+        info["dtype"] = str(array.dtype)
+        info["shape"] = list(array.shape)
+
+
+def _day4_run_plan(plan, arrays, namespace):
+    """Perform every step; return ``(outputs, status)``: arrays by key, and a dict per step."""
+    outputs, status, objects = {}, {}, {}
+    for step in plan["steps"]:
+        key = step["key"]
+        if any(status.get(dep, {}).get("status") != "ok" for dep in step.get("after", ())):
+            status[key] = {"status": "skipped"}
+            continue
+        try:
+            value, info, args = _day4_step(step, namespace, objects, arrays, plan)
+        except BaseException as exc:  # the trainee's code raised (KeyboardInterrupt included)
+            if isinstance(exc, SystemExit):
+                exc = RuntimeError(f"SystemExit({exc.code!r})")
+            tb = _traceback.format_exception_only(type(exc), exc)[-1].strip()
+            status[key] = {"status": "error", "error": tb[:500]}
+            continue
+        if info["status"] == "ok":
+            if step["op"] in ("new", "global"):
+                objects[key] = value
+            elif step["op"] != "setitems":
+                _day4_store(key, value, outputs, info)
+            for position in step.get("track", ()):
+                if position < len(args) and isinstance(args[position], _np.ndarray):
+                    outputs[f"{key}@arg{position}"] = args[position]
+        status[key] = info
+    return outputs, status
+
+
+def _day4_grader_probe(exchange, namespace):
+    with open(_os.path.join(exchange, "plan.json"), encoding="utf-8") as f:
+        plan = _json.load(f)
+    with _np.load(_os.path.join(exchange, "inputs.npz"), allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    outputs, status = _day4_run_plan(plan, arrays, namespace)
+    _np.savez(_os.path.join(exchange, "outputs.npz"), **outputs)
+    with open(_os.path.join(exchange, "status.json"), "w", encoding="utf-8") as f:
+        _json.dump(status, f)

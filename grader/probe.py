@@ -1,0 +1,205 @@
+"""The probe, grader side: build a plan of calls with inputs from ``default_rng(seed)``,
+write it for the kernel, read the kernel's outputs back with every cap checked before
+anything is loaded, and compute the expected outputs by running the same plan against
+``reference`` in this process."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import kernel_probe
+
+__all__ = ["Plan", "PlanBuilder", "ProbeOutputs", "ProbeReadError", "write_exchange", "read_outputs",
+           "expected_outputs", "probe_cell_source", "describe_step", "MAX_OUTPUT_BYTES"]
+
+MAX_OUTPUT_BYTES = 256 * 1024 * 1024  # uncompressed, all arrays together
+MAX_STATUS_BYTES = 4 * 1024 * 1024
+REFERENCE_DIR = str(Path(__import__("reference").__file__).resolve().parent) + os.sep
+
+
+class ProbeReadError(Exception):
+    """The kernel's result files are missing, forged or too large."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[dict, ...]
+    arrays: dict = field(default_factory=dict)
+
+    def step(self, key: str) -> dict:
+        for step in self.steps:
+            if step["key"] == key:
+                return step
+        raise KeyError(key)
+
+    def as_json(self) -> dict:
+        return {"steps": list(self.steps), "reference_dir": REFERENCE_DIR}
+
+
+class PlanBuilder:
+    """Collects the steps of a plan; array arguments are registered by name."""
+
+    def __init__(self):
+        self._steps: list[dict] = []
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def array(self, name: str, value) -> dict:
+        value = np.ascontiguousarray(value)
+        if name in self._arrays and not np.array_equal(self._arrays[name], value):
+            raise ValueError(f"array {name!r} registered twice with different values")
+        self._arrays[name] = value
+        return {"$array": name}
+
+    def _add(self, op: str, key: str, **fields) -> str:
+        if any(s["key"] == key for s in self._steps):
+            raise ValueError(f"duplicate step key {key!r}")
+        step = {"key": key, "op": op}
+        step.update({k: v for k, v in fields.items() if v not in (None, (), [], {})})
+        for name in ("args", "track", "watch", "after"):
+            if name in step:
+                step[name] = list(step[name])
+        self._steps.append(step)
+        return key
+
+    def call(self, key, name, *args, track=(), watch=(), after=(), **kwargs) -> str:
+        return self._add("call", key, name=name, args=args, kwargs=kwargs, track=track, watch=watch, after=after)
+
+    def new(self, key, name, *args, watch=(), after=(), **kwargs) -> str:
+        return self._add("new", key, name=name, args=args, kwargs=kwargs, watch=watch, after=after)
+
+    def method(self, key, obj, name, *args, track=(), watch=(), after=(), **kwargs) -> str:
+        return self._add("method", key, obj=obj, name=name, args=args, kwargs=kwargs, track=track,
+                         watch=watch, after=tuple(after) or (obj,))
+
+    def attr(self, key, obj, name, after=()) -> str:
+        return self._add("attr", key, obj=obj, name=name, after=tuple(after) or (obj,))
+
+    def setitems(self, key, obj, attr, values: dict, after=()) -> str:
+        return self._add("setitems", key, obj=obj, attr=attr, kwargs={"values": values},
+                         after=tuple(after) or (obj,))
+
+    def global_(self, key, name) -> str:
+        return self._add("global", key, name=name)
+
+    def build(self) -> Plan:
+        return Plan(tuple(self._steps), dict(self._arrays))
+
+
+@dataclass(frozen=True)
+class ProbeOutputs:
+    """What came back: arrays by key (``key``, ``key/sub`` for dicts, ``key@argN`` for inputs
+    after the call) and a status dict per step."""
+
+    arrays: dict
+    status: dict
+
+    def step_status(self, key: str) -> dict:
+        return self.status.get(key, {"status": "not-run"})
+
+
+def write_exchange(plan: Plan, folder: Path) -> None:
+    folder = Path(folder)
+    np.savez(folder / "inputs.npz", **plan.arrays)
+    (folder / "plan.json").write_text(json.dumps(plan.as_json()), encoding="utf-8")
+
+
+def _regular_file(path: Path, limit: int) -> int:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        raise ProbeReadError(f"{path.name} was not written") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ProbeReadError(f"{path.name} is not a regular file")
+    if info.st_size > limit:
+        raise ProbeReadError(f"{path.name} is {info.st_size:,} bytes (limit {limit:,})")
+    return info.st_size
+
+
+def _checked_npz_members(path: Path) -> None:
+    """Refuse an npz whose members would expand beyond the cap or that holds anything but
+    plain ``.npy`` members; the headers are read before any data."""
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if not member.filename.endswith(".npy") or member.is_dir():
+                raise ProbeReadError(f"unexpected member {member.filename!r} in outputs.npz")
+            total += member.file_size
+            if total > MAX_OUTPUT_BYTES:
+                raise ProbeReadError(f"outputs.npz expands to more than {MAX_OUTPUT_BYTES:,} bytes")
+
+
+def read_outputs(folder: Path) -> ProbeOutputs:
+    """Load ``status.json`` and ``outputs.npz`` written by the kernel (no pickle, no links)."""
+    folder = Path(folder)
+    _regular_file(folder / "status.json", MAX_STATUS_BYTES)
+    try:
+        status = json.loads((folder / "status.json").read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProbeReadError(f"status.json is not valid JSON: {exc}") from None
+    if not isinstance(status, dict) or not all(isinstance(v, dict) for v in status.values()):
+        raise ProbeReadError("status.json has the wrong structure")
+    npz = folder / "outputs.npz"
+    _regular_file(npz, MAX_OUTPUT_BYTES)
+    try:
+        _checked_npz_members(npz)
+        arrays = {}
+        with np.load(npz, allow_pickle=False) as data:
+            for name in data.files:
+                value = data[name]
+                if value.dtype.kind not in "biuf":
+                    raise ProbeReadError(f"outputs.npz member {name!r} has dtype {value.dtype}")
+                arrays[name] = value
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise ProbeReadError(f"outputs.npz cannot be read: {exc}") from None
+    return ProbeOutputs(arrays, status)
+
+
+def expected_outputs(plan: Plan, namespace: dict | None = None) -> ProbeOutputs:
+    """Run ``plan`` against the reference implementation in this process."""
+    if namespace is None:
+        import reference
+
+        namespace = {name: getattr(reference, name) for name in reference.__all__}
+    plan_json = dict(plan.as_json(), reference_dir=None)
+    arrays, status = kernel_probe._day4_run_plan(plan_json, plan.arrays, namespace)
+    return ProbeOutputs(arrays, status)
+
+
+def probe_cell_source(exchange: Path) -> str:
+    """The source of the cell appended to the notebook."""
+    source = Path(kernel_probe.__file__).read_text(encoding="utf-8")
+    return f"{source}\n_day4_grader_probe({str(exchange)!r}, globals())\n"
+
+
+def _describe_value(value, arrays) -> str:
+    if isinstance(value, dict) and set(value) == {"$array"}:
+        array = arrays[value["$array"]]
+        return f"{value['$array']}{tuple(array.shape)} {array.dtype}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe_value(v, arrays)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def describe_step(plan: Plan, key: str) -> str:
+    """``im2col(x(2, 3, 7, 7) float64, 3, 3, stride=2, pad=1)``; for a method, the object's
+    construction first: ``Convolution(W(...), b(...), stride=1).forward(x(...))``."""
+    step = plan.step(key)
+    parts = [_describe_value(a, plan.arrays) for a in step.get("args", [])]
+    parts += [f"{k}={_describe_value(v, plan.arrays)}" for k, v in step.get("kwargs", {}).items()]
+    call = f"{step.get('name')}({', '.join(parts)})"
+    if step["op"] in ("method", "attr", "setitems"):
+        owner = describe_step(plan, step["obj"])
+        if step["op"] == "attr":
+            return f"{owner}.{step['name']}"
+        if step["op"] == "setitems":
+            return f"{owner}.{step['attr']}[...] = ..."
+        return f"{owner}.{call}"
+    if step["op"] == "global":
+        return step["name"]
+    return call
