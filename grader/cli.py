@@ -23,6 +23,21 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML report")
     check.add_argument("--lang", choices=LANGS, help="language of the messages (default: from the locale)")
     check.add_argument("--seed", type=int, help="seed of the hidden inputs (default: the public seed)")
+    grade = sub.add_parser("grade", help="batch-grade a class into a gradebook and HTML reports")
+    grade.add_argument("submissions", type=Path, help="folder: one folder or zip per trainee, or <trainee>_4_x files")
+    grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="gradebook and reports go here")
+    grade.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
+    grade.add_argument("--seed", type=int, help="seed of the hidden inputs (default: $GRADER_SECRET_SEED)")
+    grade.add_argument("--exercises", help="comma-separated, e.g. 4_1,4_4 (default: all)")
+    grade.add_argument("--lang", choices=LANGS, help="language of the reports")
+    grade.add_argument("--deadline", help="ISO 8601 date/time, e.g. 2026-12-01T23:59+09:00")
+    grade.add_argument("--late-policy", default="none", help="none | zero | percent:N (per day late)")
+    grade.add_argument("--submission-times", type=Path, metavar="CSV", help="CSV trainee,submitted_at")
+    export = sub.add_parser("export", help="export a gradebook as CSV / Canvas CSV / JSON")
+    export.add_argument("out", type=Path, metavar="DIR")
+    export.add_argument("--csv", type=Path, metavar="FILE", help="one row per trainee, a column per exercise")
+    export.add_argument("--canvas", type=Path, metavar="FILE", help="Canvas gradebook import CSV")
+    export.add_argument("--json", type=Path, metavar="FILE", help="every result as JSON")
     release = sub.add_parser("release", help="write the trainee notebooks from the sources")
     release.add_argument("source_dir", type=Path, nargs="?", default=Path("exercises/source"))
     release.add_argument("trainee_dir", type=Path, nargs="?", default=Path("exercises/trainee"))
@@ -47,6 +62,46 @@ def _check(args) -> int:
     return 0 if result.all_passed else 1
 
 
+def _grade(args) -> int:
+    import os
+
+    from .batch import BatchOptions, grade_class
+    from .errors import UsageError
+    from .late import parse_deadline, parse_policy, read_submission_times
+    from .notebook import EXERCISES
+
+    exercises = tuple(EXERCISES)
+    if args.exercises:
+        exercises = tuple(e.strip() for e in args.exercises.split(",") if e.strip())
+        unknown = [e for e in exercises if e not in EXERCISES]
+        if unknown:
+            raise UsageError(f"--exercises: unknown {', '.join(unknown)}; expected some of {', '.join(EXERCISES)}")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be >= 1")
+    deadline = parse_deadline(args.deadline) if args.deadline else None
+    options = BatchOptions(workers=args.workers or os.cpu_count() or 1, seed=args.seed, exercises=exercises,
+                           lang=args.lang or default_lang(), late=parse_policy(args.late_policy, deadline))
+    submitted = read_submission_times(args.submission_times) if args.submission_times else {}
+    summary = grade_class(args.submissions, args.out, options, submitted)
+    print(f"graded {summary.graded}, unchanged {summary.skipped}, grader failures {summary.failed}, "
+          f"problems {summary.problems} in {summary.seconds:.1f} s; report: {args.out / 'index.html'}")
+    return 0 if summary.failed == 0 else 3
+
+
+def _export(args) -> int:
+    from .export import canvas_csv, class_csv, results_json
+    from .gradebook import open_readonly
+
+    if not (args.csv or args.canvas or args.json):
+        raise GraderError("export: give at least one of --csv, --canvas, --json")
+    with open_readonly(args.out) as book:
+        rows = book.rows()
+    for target, render in ((args.csv, class_csv), (args.canvas, canvas_csv), (args.json, results_json)):
+        if target:
+            target.write_text(render(rows), encoding="utf-8")
+    return 0
+
+
 def _release(args) -> int:
     from .release import release_all
 
@@ -58,7 +113,7 @@ def _release(args) -> int:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"check": _check, "release": _release}[args.command]
+    handler = {"check": _check, "grade": _grade, "export": _export, "release": _release}[args.command]
     try:
         return handler(args)
     except GraderError as exc:

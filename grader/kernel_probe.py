@@ -13,7 +13,8 @@ A plan is a list of steps, each a dict with ``key`` and ``op``:
   ``method`` ``objects[obj].name(*args, **kwargs)``;
   ``attr``   ``objects[obj].name``;
   ``setitems`` ``getattr(objects[obj], attr)[k][...] = v`` for every ``k, v`` of ``values``;
-  ``global`` the global ``name`` kept as an object under ``key``.
+  ``global`` the global ``name`` kept as an object under ``key``;
+  ``global_array`` the global ``name`` (a list of numbers, e.g. a training curve) as an array.
 Arguments are JSON values, ``{"$array": NAME}`` for an input array (a fresh copy per use).
 ``track`` (list of argument positions) saves those arrays again after the call, so the
 grader can tell whether the call modified its inputs.
@@ -92,10 +93,12 @@ def _day4_step(step, namespace, objects, arrays, plan):
     args = [_day4_resolve(a, arrays) for a in step.get("args", [])]
     kwargs = {k: _day4_resolve(v, arrays) for k, v in step.get("kwargs", {}).items()}
     info = {}
-    if op in ("call", "new", "global"):
+    if op in ("call", "new", "global", "global_array"):
         if name not in namespace:
             return None, {"status": "missing"}, args
         target = namespace[name]
+        if op == "global_array":
+            return _np.asarray(target, dtype=_np.float64), {"status": "ok"}, args
         info["origin"] = _day4_origin(target, plan.get("reference_dir"))
         if op == "global":
             return target, dict(info, status="ok"), args

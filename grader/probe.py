@@ -87,6 +87,10 @@ class PlanBuilder:
     def global_(self, key, name) -> str:
         return self._add("global", key, name=name)
 
+    def global_array(self, key, name) -> str:
+        """The notebook's global ``name`` (a list of numbers) as a float64 array."""
+        return self._add("global_array", key, name=name)
+
     def build(self) -> Plan:
         return Plan(tuple(self._steps), dict(self._arrays))
 

@@ -2,8 +2,9 @@
 
 Both read the windows of the padded batch through one strided view (see
 :mod:`reference.im2col`). The convolution keeps its unrolled input in the layout
-``(C*FH*FW, N*OH*OW)``: copying the window view into it moves whole rows of ``OW``
-neighbouring pixels at a time, and forward and backward are then one matrix product each.
+``(N, C*FH*FW, OH*OW)``, the window view's own order: copying the view into it moves whole
+rows of ``OW`` neighbouring pixels at a time, and each pass is one batched matrix product
+whose result is already in NCHW order (no transposing copies on the way in or out).
 """
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ class Convolution:
         self.dW = None
         self.db = None
         self._x_shape = None
-        self._col = None  # (C*FH*FW, N*OH*OW)
+        self._col = None  # (N, C*FH*FW, OH*OW), reused from call to call (it is private)
+        self._dcol = None  # likewise, for backward
 
     def forward(self, x) -> np.ndarray:
         x = as_float_array(x)
@@ -58,11 +60,12 @@ class Convolution:
         OW = conv_output_size(W, FW, self.pad, self.stride)
         dtype = np.result_type(x, self.W)
         win = windows(pad_hw_to(x.astype(dtype, copy=False), self.pad), FH, FW, self.stride)
-        col = win.transpose(1, 2, 3, 0, 4, 5).reshape(C * FH * FW, N * OH * OW)
-        out = self.W.reshape(FN, -1).astype(dtype, copy=False) @ col
+        col = self._col = _buffer(self._col, (N, C * FH * FW, OH * OW), dtype)
+        col.reshape(win.shape)[...] = win
+        out = np.matmul(self.W.reshape(FN, -1).astype(dtype, copy=False), col)  # (N, FN, OH*OW)
         out += np.asarray(self.b, dtype=dtype).reshape(FN, 1)
-        self._x_shape, self._col = x.shape, col
-        return out.reshape(FN, N, OH, OW).transpose(1, 0, 2, 3)
+        self._x_shape = x.shape
+        return out.reshape(N, FN, OH, OW)
 
     def backward(self, dout, *, input_grad: bool = True):
         """Gradients for ``dout`` ``(N, FN, OH, OW)``; returns ``dx`` (``None`` when
@@ -70,17 +73,24 @@ class Convolution:
         FN, C, FH, FW = self.W.shape
         N, _, H, W = self._x_shape
         dout = as_float_array(dout)
-        dout = dout.astype(np.result_type(dout, self._col), copy=False)
         OH, OW = dout.shape[2], dout.shape[3]
-        dout_mat = dout.transpose(1, 0, 2, 3).reshape(FN, N * OH * OW)
-        self.db = dout_mat.sum(axis=1)
-        self.dW = (dout_mat @ self._col.T).reshape(self.W.shape)
+        dtype = np.result_type(dout, self._col)
+        dout3 = np.ascontiguousarray(dout, dtype=dtype).reshape(N, FN, OH * OW)
+        self.db = dout3.sum(axis=(0, 2))
+        self.dW = np.matmul(dout3, self._col.transpose(0, 2, 1)).sum(axis=0).reshape(self.W.shape)
         if not input_grad:
             return None
-        dcol = self.W.reshape(FN, -1).T.astype(dout_mat.dtype, copy=False) @ dout_mat
-        win = dcol.reshape(C, FH, FW, N, OH, OW).transpose(3, 0, 1, 2, 4, 5)
+        dcol = self._dcol = _buffer(self._dcol, self._col.shape, dtype)
+        np.matmul(self.W.reshape(FN, -1).T.astype(dtype, copy=False), dout3, out=dcol)
         padded = (N, C, H + 2 * self.pad, W + 2 * self.pad)
-        return _crop(add_windows(win, padded, self.stride), self.pad)
+        return _crop(add_windows(dcol.reshape(N, C, FH, FW, OH, OW), padded, self.stride), self.pad)
+
+
+def _buffer(old, shape: tuple, dtype) -> np.ndarray:
+    """``old`` when it has this shape and dtype, else a new uninitialised array."""
+    if old is not None and old.shape == shape and old.dtype == dtype:
+        return old
+    return np.empty(shape, dtype=dtype)
 
 
 class MaxPooling:
@@ -92,8 +102,7 @@ class MaxPooling:
 
     Both passes walk the ``pool_h * pool_w`` offsets of a window: offset ``(i, j)`` of every
     window at once is the strided slice ``x_pad[:, :, i::stride, j::stride]`` (cut to
-    ``OH x OW``), so nothing is copied into window rows. The output, and ``dx``, keep the
-    memory layout of ``x`` (for instance the channel-major layout a convolution returns).
+    ``OH x OW``), so nothing is copied into window rows.
     """
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 1, pad: int = 0):
@@ -104,7 +113,6 @@ class MaxPooling:
         self._x_shape = None
         self._dtype = None
         self._arg = None  # (N, C, OH, OW): row-major offset of each window's maximum
-        self._axis_order = None  # axes of the padded input, largest stride first
 
     def _offsets(self, OH: int, OW: int):
         """``(k, (rows, cols))`` for every offset ``k = i * pool_w + j`` inside a window."""
@@ -121,7 +129,7 @@ class MaxPooling:
         OW = conv_output_size(W, self.pool_w, self.pad, self.stride)
         xp = pad_hw_to(x, self.pad, -np.inf)
         parts = [xp[(..., *at)] for _, at in self._offsets(OH, OW)]
-        out = parts[0].copy(order="K")
+        out = parts[0].copy()
         for part in parts[1:]:
             np.maximum(out, part, out=out)
         # arg = r_0 with r_last = 0 and r_k = 0 if part_k == out else 1 + r_(k+1): the first maximum
@@ -130,7 +138,6 @@ class MaxPooling:
             arg += 1
             arg *= part != out
         self._x_shape, self._dtype, self._arg = x.shape, x.dtype, arg
-        self._axis_order = tuple(np.argsort([-abs(s) for s in xp.strides], kind="stable"))
         return out
 
     def backward(self, dout) -> np.ndarray:
@@ -138,10 +145,10 @@ class MaxPooling:
         OH, OW = self._arg.shape[2:]
         dout = as_float_array(dout)
         dtype = np.result_type(dout, self._dtype)
-        dout = _in_layout_of(self._arg, dout, dtype)  # elementwise loops then run contiguously
+        dout = np.ascontiguousarray(dout, dtype=dtype)  # the layout of arg: fast loops
         finite = bool(np.isfinite(dout).all())
         padded = (N, C, H + 2 * self.pad, W + 2 * self.pad)
-        dx = np.empty([padded[a] for a in self._axis_order], dtype).transpose(np.argsort(self._axis_order))
+        dx = np.empty(padded, dtype=dtype)
         overlapping = self.stride < self.pool_h or self.stride < self.pool_w
         tiled = self.pool_h == self.pool_w == self.stride and (OH * self.stride, OW * self.stride) == padded[2:]
         if not tiled:  # some input position is in no window, or in several
@@ -152,15 +159,6 @@ class MaxPooling:
             else:
                 _routed(dout, self._arg == k, finite, out=dx[(..., *at)])
         return _crop(dx, self.pad)
-
-
-def _in_layout_of(template: np.ndarray, a: np.ndarray, dtype) -> np.ndarray:
-    """``a`` as ``dtype`` in the memory layout of ``template`` (same shape); no copy if it is."""
-    result = np.empty_like(template, dtype=dtype)
-    if a.dtype == result.dtype and a.strides == result.strides:
-        return a
-    result[...] = a
-    return result
 
 
 def _routed(dout: np.ndarray, mask: np.ndarray, finite: bool, out=None) -> np.ndarray:

@@ -10,17 +10,26 @@ __all__ = ["Relu", "Affine", "SoftmaxWithLoss", "softmax"]
 
 
 class Relu:
-    """``forward(x) = max(x, 0)`` elementwise, any shape; ``backward(dout) = dout * (x > 0)``."""
+    """``forward(x) = max(x, 0)`` elementwise, any shape; ``backward(dout) = dout * (x > 0)``.
 
-    def __init__(self):
+    ``inplace=True`` (as in PyTorch) writes the results into ``x`` and ``dout`` themselves
+    instead of new arrays, for callers that own them and need them no more (a network
+    passing one layer's fresh output to the next); the values are the same.
+    """
+
+    def __init__(self, *, inplace: bool = False):
         self.mask = None
+        self.inplace = inplace
 
     def forward(self, x) -> np.ndarray:
         x = as_float_array(x)
         self.mask = x > 0
-        return np.maximum(x, 0)
+        return np.maximum(x, 0, out=x if self.inplace and x.flags.writeable else None)
 
     def backward(self, dout) -> np.ndarray:
+        if (self.inplace and isinstance(dout, np.ndarray) and dout.flags.writeable
+                and dout.dtype.kind == "f" and dout.shape == self.mask.shape):
+            return np.multiply(dout, self.mask, out=dout)
         return dout * self.mask
 
 

@@ -53,10 +53,10 @@ class SimpleConvNet:
         p = self.params
         self.layers = {
             "Conv1": Convolution(p["W1"], p["b1"], stride, pad),
-            "Relu1": Relu(),
+            "Relu1": Relu(inplace=True),  # each layer's output is fresh: no copies needed
             "Pool1": MaxPooling(2, 2, stride=2),
             "Affine1": Affine(p["W2"], p["b2"]),
-            "Relu2": Relu(),
+            "Relu2": Relu(inplace=True),
             "Affine2": Affine(p["W3"], p["b3"]),
         }
         self.last_layer = SoftmaxWithLoss()
