@@ -88,6 +88,8 @@ def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
     results: list[CheckResult] = evaluate_all(specs, ctx)
     if hasattr(module, "extra_checks"):
         results.extend(module.extra_checks(ctx))
+    order = {name: i for i, name in enumerate(module.GRADED)}
+    results.sort(key=lambda c: order.get(c.name, len(order)))  # stable: a name's checks stay in order
     timings["total"] = time.perf_counter() - started
     return GradingResult(exercise=exercise, notebook=notebook, checks=tuple(results), flags=flags,
                          errors=tuple(errors), seed=seed, grader_version=__version__,

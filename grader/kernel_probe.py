@@ -172,7 +172,7 @@ def _day4_run_plan(plan, arrays, namespace):
                 _day4_store(key, value, outputs, info)
             for position in step.get("track", ()):
                 if position < len(args) and isinstance(args[position], _np.ndarray):
-                    outputs[f"{key}@arg{position}"] = args[position]
+                    outputs[f"{key}@arg{position}"] = _np.array(args[position], copy=True)
         status[key] = info
     return outputs, status
 

@@ -31,7 +31,8 @@ class SimpleConvNet:
     stride + 1`` and ``PH = OH // 2`` (likewise ``PW``). The layers hold references to these
     arrays: update them in place (``params[k][...] = v`` or ``params[k] -= ...``).
     ``rng`` (a ``numpy.random.Generator`` or a seed) draws the initial weights; ``dtype`` is
-    float64 or float32 (the fast path for training); inputs are cast to it.
+    float64 or float32 (the fast path for training); inputs are cast to it. ``architecture``
+    holds the constructor arguments (JSON-ready) that rebuild a network of the same shapes.
     """
 
     def __init__(self, input_dim=(1, 28, 28), conv_param=None, hidden_size=100, output_size=10,
@@ -42,6 +43,8 @@ class SimpleConvNet:
         oh, ow = conv_output_size(H, fs, pad, stride), conv_output_size(W, fs, pad, stride)
         pool_size = fn * conv_output_size(oh, 2, 0, 2) * conv_output_size(ow, 2, 0, 2)
         self.dtype = np.dtype(dtype)
+        self.architecture = {"input_dim": [int(C), int(H), int(W)], "conv_param": dict(conv),
+                             "hidden_size": int(hidden_size), "output_size": int(output_size)}
         rng = np.random.default_rng(rng)
         shapes = {"W1": (fn, C, fs, fs), "W2": (pool_size, hidden_size), "W3": (hidden_size, output_size)}
         fan_in = {"W1": C * fs * fs, "W2": pool_size, "W3": hidden_size}

@@ -35,12 +35,13 @@ class Trainer:
     After every epoch the accuracy is measured on ``eval_train_size`` training images (all
     when ``None``) and on the whole test set. No forward pass is made beyond the one each
     gradient needs: the epoch's loss is the mean of the mini-batch losses. ``progress``:
-    show a tqdm bar (default: when stderr is a terminal); ``log``: called with a line per epoch.
+    show a tqdm bar (default: when stderr is a terminal); ``log``: called with a line per epoch;
+    ``lr_decay``: after every epoch the optimizer's ``lr`` is multiplied by it (1: unchanged).
     """
 
     def __init__(self, network, optimizer, x_train, t_train, x_test, t_test, *, epochs: int = 5,
                  batch_size: int = 100, rng=None, eval_train_size: int | None = 10_000,
-                 progress: bool | None = None, log=None):
+                 progress: bool | None = None, log=None, lr_decay: float = 1.0):
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
             raise ValueError("images and labels differ in length")
         if batch_size < 1 or epochs < 0:
@@ -52,6 +53,7 @@ class Trainer:
         self.eval_train_size = eval_train_size
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.log = log
+        self.lr_decay = lr_decay
 
     def _step(self, x, t) -> float:
         if hasattr(self.network, "loss_and_gradient"):
@@ -90,6 +92,8 @@ class Trainer:
             seconds = time.perf_counter() - start
             train_acc, test_acc = self._evaluate()
             record = EpochRecord(epoch, float(np.mean(losses)), train_acc, test_acc, seconds)
+            if self.lr_decay != 1.0:
+                self.optimizer.lr *= self.lr_decay
             history.epochs.append(record)
             history.iteration_losses.extend(losses)
             if self.log is not None:

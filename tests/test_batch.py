@@ -36,8 +36,11 @@ def _bad(path: Path) -> Path:
 
 
 def _rows(out: Path) -> dict:
-    with sqlite3.connect(out / "gradebook.sqlite") as db:
-        return {(t, e): s for t, e, s in db.execute("SELECT trainee, exercise, score FROM grades")}
+    try:
+        with sqlite3.connect(out / "gradebook.sqlite") as db:
+            return {(t, e): s for t, e, s in db.execute("SELECT trainee, exercise, score FROM grades")}
+    except sqlite3.OperationalError:  # the run has not created the table yet
+        return {}
 
 
 def test_three_layouts_and_problems(tmp_path):

@@ -2,6 +2,7 @@
 steps with the reference's outputs of the same steps. Pure functions, no I/O."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,7 +12,7 @@ from ..messages import text
 from ..probe import Plan, ProbeOutputs, describe_step
 from ..results import CheckResult, Status
 
-__all__ = ["Spec", "Context", "evaluate", "evaluate_all"]
+__all__ = ["Spec", "Context", "evaluate", "evaluate_all", "make_result", "step_problem"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,11 @@ class Context:
 
 def _result(spec: Spec, ctx: Context, status: str, message: str, details=None) -> CheckResult:
     passed = status == Status.PASSED
-    hint = None if passed or spec.hint is None else spec.hint.get(ctx.lang, spec.hint.get("en"))
+    show_hint = status == Status.FAILED and spec.hint is not None  # not for missing code or a crash
+    hint = spec.hint.get(ctx.lang, spec.hint.get("en")) if show_hint else None
     return CheckResult(id=spec.id, passed=passed, points=spec.points if passed else 0.0,
                        max_points=spec.points, message=message, hint=hint, status=status,
-                       details=details or {})
+                       details=json.loads(json.dumps(details or {})))  # tuples -> lists: JSON round trip
 
 
 def _step_problem(spec: Spec, ctx: Context, key: str):
@@ -130,3 +132,7 @@ def evaluate(spec: Spec, ctx: Context) -> CheckResult:
 
 def evaluate_all(specs, ctx: Context) -> list[CheckResult]:
     return [evaluate(spec, ctx) for spec in specs]
+
+
+make_result = _result  # for exercise modules' own checks (extra_checks)
+step_problem = _step_problem

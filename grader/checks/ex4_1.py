@@ -30,8 +30,8 @@ _HINT_INT = {
     "en": "Return the output size as an int. / returns a float (e.g. 2.0): use // (np.floor returns a float too).",
 }
 _NOT_INT = {
-    "ja": "{call} の戻り値が整数ではありません (dtype {dtype}、値 {value})。int を返してください。",
-    "en": "{call} did not return an int (dtype {dtype}, value {value}). Return an int.",
+    "ja": "{call} の戻り値が整数ではありません (型 {kind}、値 {value})。int を返してください。",
+    "en": "{call} did not return an int (got a {kind}, value {value}). Return an int.",
 }
 _HINT_CONV = {
     "ja": "畳み込みは相互相関です (フィルターは反転しません): out[i, j] = sum(x_pad[i*stride:i*stride+FH, j*stride:j*stride+FW] * w) + b。",
@@ -56,6 +56,10 @@ _HINT_CHANNELS = {
 _HINT_DTYPE = {
     "ja": "float32 や整数の入力でも動くようにします。結果は float の配列に入れましょう (np.zeros((OH, OW)))。",
     "en": "Accept float32 and integer inputs; collect the result in a float array (np.zeros((OH, OW))).",
+}
+_HINT_UNMODIFIED = {
+    "ja": "入力配列を書き換えないでください。x.shape = ...、x[...] = ...、x += ... は呼び出し元の配列を変えます。x = x.reshape(...) や x.copy() を使いましょう。",
+    "en": "Do not change the input arrays: x.shape = ..., x[...] = ... and x += ... change the caller's array. Use x = x.reshape(...) or x.copy().",
 }
 
 
@@ -114,7 +118,7 @@ def _conv_cases(plan: PlanBuilder, rng) -> list[Spec]:
     plan.call("conv_f32", "convolution", fx, fwt, pad=1, watch=w)
     ix = plan.array("int_x", rng.integers(0, 10, (6, 6)))
     iw = plan.array("int_w", rng.integers(-3, 4, (3, 3)))
-    plan.call("conv_int", "convolution", ix, iw, b=2, stride=2, pad=1, watch=w)
+    plan.call("conv_int", "convolution", ix, iw, stride=2, pad=1, watch=w)
     return [
         Spec("convolution.slide", 1, ("conv_slide",), hint=_HINT_CONV),
         Spec("convolution.bias", 1, ("conv_slide_bias", "conv_bias_channels"), hint=_HINT_BIAS),
@@ -123,7 +127,7 @@ def _conv_cases(plan: PlanBuilder, rng) -> list[Spec]:
         Spec("convolution.channels", 1, ("conv_channels",), hint=_HINT_CHANNELS),
         Spec("convolution.float32", 1, ("conv_f32",), precision="float32", hint=_HINT_DTYPE),
         Spec("convolution.integer", 1, ("conv_int",), hint=_HINT_DTYPE),
-        Spec("convolution.unmodified", 1, unmodified=("conv_stride_pad", "conv_channels")),
+        Spec("convolution.unmodified", 1, unmodified=("conv_stride_pad", "conv_channels"), hint=_HINT_UNMODIFIED),
     ]
 
 
@@ -134,32 +138,39 @@ def build(rng: np.random.Generator):
     return plan.build(), specs
 
 
+def _not_int(dtype: str) -> str | None:
+    """``None`` for an integer dtype, else the name to show (``float``, ``bool``, the dtype)."""
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        return dtype
+    return None if kind in "iu" else {"f": "float", "b": "bool"}.get(kind, dtype)
+
+
 def _int_type(ctx: Context) -> CheckResult:
-    """Every call of ``conv_output_size`` that returned a number returned an integer; a call
-    that raised costs only its value check, unless no call returned anything."""
+    """Every call of ``conv_output_size`` that returned a number returned an integer. A call
+    that raised costs only its value check, unless no call returned anything; a call that
+    returned a non-number (a list, None) fails this check too."""
     spec = Spec("conv_output_size.int_type", 1, hint=_HINT_INT)
-    keys = [s["key"] for s in ctx.plan.steps if s.get("name") == "conv_output_size"]
     if spec.name in ctx.flagged:
         return _result(spec, ctx, Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
+    keys = [s["key"] for s in ctx.plan.steps if s.get("name") == "conv_output_size"]
     problems = [(key, _step_problem(spec, ctx, key)) for key in keys]
-    answered = [key for key, problem in problems if problem is None]
-    for key, problem in problems:  # a list, None or a string is no int either
+    for key, problem in problems:
         if problem is not None and ctx.got.step_status(key).get("status") == "badtype":
             return _result(spec, ctx, *problem)
+    answered = [key for key, problem in problems if problem is None]
     if not answered:
         return _result(spec, ctx, *problems[0][1])
     for key in answered:
         dtype = str(ctx.got.step_status(key).get("dtype", "?"))
-        try:
-            integral = np.dtype(dtype).kind in "iu"
-        except TypeError:
-            integral = False
-        if not integral:
+        kind = _not_int(dtype)
+        if kind is not None:
             value = ctx.got.arrays.get(key)
-            shown = repr(value.tolist()) if isinstance(value, np.ndarray) else "?"
+            call = describe_step(ctx.plan, key)
             message = _NOT_INT.get(ctx.lang, _NOT_INT["en"]).format(
-                call=describe_step(ctx.plan, key), dtype=dtype, value=shown)
-            return _result(spec, ctx, Status.FAILED, message, {"call": describe_step(ctx.plan, key), "dtype": dtype})
+                call=call, kind=kind, value=repr(value.tolist()) if isinstance(value, np.ndarray) else "?")
+            return _result(spec, ctx, Status.FAILED, message, {"call": call, "dtype": dtype})
     return _result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, answered[-1])))
 
 

@@ -46,6 +46,10 @@ _HINT_DTYPE = {
     "ja": "float32 や整数の入力でも動くようにします。整数配列には -inf を入れられないので、先に x.astype(np.float64) で変換してからパディングします。",
     "en": "Accept float32 and integer inputs. An integer array cannot hold -inf: convert with x.astype(np.float64) before padding.",
 }
+_HINT_UNMODIFIED = {
+    "ja": "入力配列を書き換えないでください。x.shape = ...、x[...] = ...、x += ... は呼び出し元の配列を変えます。x = x.reshape(...) や x.copy() を使いましょう。",
+    "en": "Do not change the input arrays: x.shape = ..., x[...] = ... and x += ... change the caller's array. Use x = x.reshape(...) or x.copy().",
+}
 
 
 def _positive(rng, shape) -> np.ndarray:
@@ -90,6 +94,6 @@ def build(rng: np.random.Generator):
         Spec("max_pooling.padding_never_wins", 1, ("pool_negative", "pool_negative_c"), hint=_HINT_PADDING),
         Spec("max_pooling.float32", 1, ("pool_f32",), precision="float32", hint=_HINT_DTYPE),
         Spec("max_pooling.integer", 1, ("pool_int",), hint=_HINT_DTYPE),
-        Spec("max_pooling.unmodified", 1, unmodified=("pool_stride_pad", "pool_channels")),
+        Spec("max_pooling.unmodified", 1, unmodified=("pool_stride_pad", "pool_channels"), hint=_HINT_UNMODIFIED),
     ]
     return plan.build(), specs

@@ -1,0 +1,357 @@
+"""Exercise 4_7: SimpleConvNet (Conv -> ReLU -> Pool -> Affine -> ReLU -> Affine -> softmax loss).
+
+The probe builds small networks, reads the shapes of ``params``, overwrites every parameter
+**in place** with values drawn here (the contract's promise: the layers see them), then calls
+``predict``, ``loss`` (labels and one-hot), ``gradient``, ``accuracy`` and compares with the
+reference given the same parameters. All drawn values are exact in float32, so a network that
+keeps float32 parameters receives the same numbers. The loss is compared at float32
+tolerance: the textbook's ``cross_entropy_error`` adds ``delta = 1e-7`` inside the log
+(relative effect about 1e-7 / y), which is correct but not float64-exact; a loss summed instead
+of averaged is off by a factor of N and still fails.
+
+``SimpleConvNet.trained_accuracy`` never trusts a number computed in the kernel: it takes
+``network.params``, infers the architecture from the shapes (input ``(1, 28, 28)``, stride 1,
+pad 0 or, when the shapes say so, another pad below the filter size), loads them into a
+reference SimpleConvNet in the grader process and measures the accuracy on the 10,000 MNIST
+test images (``load_mnist(normalize=True)``). Points: all at >= 0.97, none at <= 0.90,
+linear in between. Calibration: the source notebook (3 epochs of 60,000 images, Adam
+lr=0.001, batch 100, float32; about a minute on 2 cores) reaches 0.986 here; one epoch of the
+same reaches about 0.97; the textbook setup trained on only 10,000 images for one epoch
+about 0.90. So 0.97 asks for the work the notebook describes with a margin, and anything
+that learned something earns part of the points. The curves ``train_loss_list``,
+``train_acc_list``, ``test_acc_list`` (when the notebook kept them) go to that check's
+``details["curves"]`` for the reports; they do not score.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+import reference
+from reference.shapes import conv_output_size
+
+from ..execute import Limits
+from ..messages import text
+from ..probe import PlanBuilder, describe_step
+from ..results import CheckResult, Status
+from .base import Context, Spec, _result, _step_problem
+
+EXERCISE = "4_7"
+GRADED = ("SimpleConvNet",)
+LIMITS = Limits(cell_timeout=420, deadline=900)  # the notebook trains
+
+FULL_ACCURACY, ZERO_ACCURACY, ACCURACY_POINTS = 0.97, 0.90, 4
+CURVE_NAMES = ("train_loss_list", "train_acc_list", "test_acc_list")
+MAX_CURVE_POINTS = 1000
+KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+_SMALL = {"input_dim": [1, 10, 10], "conv_param": {"filter_num": 4, "filter_size": 3, "pad": 1, "stride": 1},
+          "hidden_size": 8, "output_size": 5}
+_STRIDED = {"input_dim": [2, 12, 12], "conv_param": {"filter_num": 3, "filter_size": 4, "pad": 1, "stride": 2},
+            "hidden_size": 7, "output_size": 3}
+_WATCH = tuple(f"SimpleConvNet.{m}" for m in ("__init__", "predict", "loss", "accuracy", "gradient",
+                                              "loss_and_gradient"))
+
+_H_LAYERS = "Conv -> ReLU -> Pool -> Affine -> ReLU -> Affine"
+_H_INPLACE = {"ja": "層は self.params の配列そのもの (コピーではなく) を参照します。採点では params[k][...] = 値 で重みを"
+                    "書き換えるので、params[k] = ... で入れ替えたり .copy() を渡したりすると層に届きません。",
+              "en": "The layers must hold the very arrays of self.params, not copies: the grader sets the weights with "
+                    "params[k][...] = value, which never reaches layers built from .copy() or replaced arrays."}
+_HINTS = {
+    "param_shapes": {
+        "ja": "W1 (FN, C, FS, FS), b1 (FN,), W2 (FN*PH*PW, hidden_size), b2, W3 (hidden_size, output_size), b3。"
+              "OH = (H + 2*pad - FS)//stride + 1、PH = OH//2 です。28 や 30 を書き込まず input_dim と conv_param を使います。",
+        "en": "W1 (FN, C, FS, FS), b1 (FN,), W2 (FN*PH*PW, hidden_size), b2, W3 (hidden_size, output_size), b3, "
+              "with OH = (H + 2*pad - FS)//stride + 1 and PH = OH//2. Use input_dim and conv_param, not 28 or 30."},
+    "predict": {
+        "ja": f"{_H_LAYERS} の順に forward します (ReLU を忘れていませんか)。" + _H_INPLACE["ja"],
+        "en": f"Forward through {_H_LAYERS} (is a ReLU missing?). " + _H_INPLACE["en"]},
+    "loss": {
+        "ja": "損失はバッチの交差エントロピーの平均です (合計ではなく N で割る)。t はラベル (N,) でも one-hot でも受け付けます。",
+        "en": "The loss is the mean cross-entropy of the batch (divide by N, do not just sum); t may be labels (N,) "
+              "or one-hot."},
+    "gradient": {
+        "ja": "Softmax-with-Loss の backward は (y - t) / N です (バッチサイズで割る)。層を逆順に backward し、"
+              "grads['W1'] = Conv1.dW のように params と同じキーで返します。ReLU の抜けや層のコピーも勾配を変えます。",
+        "en": "Softmax-with-Loss backward is (y - t) / N (divide by the batch size). Call backward on the layers in "
+              "reverse order and return grads['W1'] = Conv1.dW etc. with the keys of params. A missing ReLU or "
+              "copied layer weights change the gradient too."},
+    "batch_sizes": {
+        "ja": "バッチサイズを固定しないでください。層は forward のたびに入力を保存し直します。",
+        "en": "Do not fix the batch size; the layers store their input again in every forward."},
+    "input_dtypes": {
+        "ja": "float32 や整数の画像も受け付けます (predict の最初で np.asarray(x, dtype=...) に変換するなど)。",
+        "en": "Accept float32 and integer images (e.g. convert with np.asarray(x, dtype=...) first in predict)."},
+    "accuracy": {
+        "ja": "accuracy は argmax(predict) とラベルが一致する割合です。t が one-hot なら argmax でラベルに直し、"
+              "最後の半端なバッチも数えて len(x) で割ります。",
+        "en": "accuracy is the fraction where argmax(predict) equals the label: turn one-hot t into labels with "
+              "argmax, count the last partial batch too, and divide by len(x)."},
+    "trained_accuracy": {
+        "ja": "ノートブックの最後で network が学習済みの SimpleConvNet になるようにします (load_mnist(normalize=True)、"
+              "Adam lr=0.001 で数エポック)。採点は network.params だけを使い、入力 (1, 28, 28)、stride 1 として計算します。",
+        "en": "Leave the trained SimpleConvNet in network (load_mnist(normalize=True), Adam lr=0.001, a few epochs). "
+              "The grader uses network.params only, for (1, 28, 28) inputs and stride 1."},
+}
+_TEXTS = {
+    "accuracy": {"ja": "採点側で network.params を使って MNIST テスト画像 {n:,} 枚を分類した正解率: {accuracy:.4f} "
+                       "({full:.2f} 以上で満点、{zero:.2f} 以下で 0 点)。{conv}",
+                 "en": "accuracy of network.params on the {n:,} MNIST test images, computed by the grader: "
+                       "{accuracy:.4f} (full points from {full:.2f}, none at {zero:.2f} or below). {conv}"},
+    "conv": {"ja": "推定した構成: フィルター {fn} 枚 {fs}x{fs}、pad {pad}、stride 1、隠れ層 {hidden}。",
+             "en": "inferred: {fn} filters {fs}x{fs}, pad {pad}, stride 1, hidden size {hidden}."},
+    "no_fit": {"ja": "network.params の形 {shapes} が入力 (1, 28, 28)、stride 1 の SimpleConvNet と合いません: {why}",
+               "en": "the shapes of network.params {shapes} do not fit a SimpleConvNet for (1, 28, 28) inputs with "
+                     "stride 1: {why}"},
+    "no_params": {"ja": "network に属性 params (パラメーターの辞書) がありません。",
+                  "en": "network has no attribute params (the dictionary of parameters)."},
+    "not_dict": {"ja": "network.params が辞書ではありません ({type})。",
+                 "en": "network.params is not a dictionary ({type})."},
+    "ref_network": {"ja": "network が講座の参照実装 (reference.SimpleConvNet) のオブジェクトです。自分の SimpleConvNet を"
+                          "学習させてください。この項目は 0 点です。",
+                    "en": "network is an object of the course's reference SimpleConvNet. Train your own SimpleConvNet; "
+                          "this part scores zero."},
+}
+
+
+def _say(key: str, lang: str, **fields) -> str:
+    entry = _TEXTS[key]
+    return entry[lang if lang in entry else "en"].format(**fields)
+
+
+def _shapes(kw: dict) -> dict:
+    """The parameter shapes of a SimpleConvNet built with ``kw``."""
+    (C, H, W), conv = kw["input_dim"], kw["conv_param"]
+    fn, fs, pad, stride = conv["filter_num"], conv["filter_size"], conv["pad"], conv["stride"]
+    ph = conv_output_size(conv_output_size(H, fs, pad, stride), 2, 0, 2)
+    pw = conv_output_size(conv_output_size(W, fs, pad, stride), 2, 0, 2)
+    hidden, out = kw["hidden_size"], kw["output_size"]
+    return {"W1": (fn, C, fs, fs), "b1": (fn,), "W2": (fn * ph * pw, hidden), "b2": (hidden,),
+            "W3": (hidden, out), "b3": (out,)}
+
+
+def _f32(values) -> np.ndarray:
+    """float64 values that float32 holds exactly."""
+    return np.asarray(values, dtype=np.float32).astype(np.float64)
+
+
+def _draw_params(rng, shapes: dict) -> dict:
+    """Weights giving scores of order 1 and ReLUs that cut about half; biases non-zero."""
+    out = {}
+    for k, shape in shapes.items():
+        fan_in = int(np.prod(shape[1:])) if k == "W1" else shape[0]
+        scale = 0.1 if k.startswith("b") else np.sqrt(2.0 / fan_in)
+        out[k] = _f32(scale * rng.standard_normal(shape))
+    return out
+
+
+def _accuracy_labels(rng, params: dict, x: np.ndarray, n_right: int) -> np.ndarray:
+    """Labels that the reference network (with ``params``) gets right for ``n_right`` images."""
+    net = reference.SimpleConvNet(**dict(_SMALL, input_dim=tuple(_SMALL["input_dim"])))
+    for k, v in params.items():
+        net.params[k][...] = v
+    t = net.predict(x).argmax(axis=1)
+    wrong = rng.permutation(len(x))[n_right:]
+    t[wrong] = (t[wrong] + rng.integers(1, _SMALL["output_size"], len(wrong))) % _SMALL["output_size"]
+    return t
+
+
+def build(rng: np.random.Generator):
+    """The plan of calls and the checks, with inputs and parameters drawn from ``rng``."""
+    plan = PlanBuilder()
+    for tag, kw in (("small", _SMALL), ("strided", _STRIDED), ("default", {})):
+        plan.new(f"net_{tag}", "SimpleConvNet", watch=_WATCH, **kw)
+        plan.attr(f"params_{tag}", f"net_{tag}", "params")
+    values = _draw_params(rng, _shapes(_SMALL))
+    plan.setitems("set_small", "net_small", "params", {k: plan.array(f"param_{k}", v) for k, v in values.items()},
+                  after=("params_small",))
+    K = _SMALL["output_size"]
+
+    def method(key, name, *args):
+        return plan.method(key, "net_small", name, *args, watch=_WATCH, after=("set_small",))
+
+    def images(name, n, dtype=np.float64):
+        return plan.array(name, _f32(rng.random((n,) + tuple(_SMALL["input_dim"]))).astype(dtype))
+
+    x_a, t_a = images("x_a", 4), rng.integers(0, K, 4)
+    method("predict_a", "predict", x_a)
+    method("loss_labels", "loss", x_a, plan.array("t_a", t_a))
+    method("loss_onehot", "loss", x_a, plan.array("t_a_onehot", np.eye(K)[t_a]))
+    method("gradient_a", "gradient", x_a, plan.array("t_a", t_a))
+    x_b, t_b = images("x_b", 7), rng.integers(0, K, 7)
+    method("predict_b", "predict", x_b)
+    method("gradient_b", "gradient", x_b, plan.array("t_b_onehot", np.eye(K)[t_b]))
+    x_c = images("x_c", 3, np.float32)
+    method("predict_f32", "predict", x_c)
+    method("loss_f32", "loss", x_c, plan.array("t_c", rng.integers(0, K, 3)))
+    method("predict_int", "predict", plan.array("x_int", rng.integers(0, 4, (3,) + tuple(_SMALL["input_dim"]))))
+    x_d = rng.random((20,) + tuple(_SMALL["input_dim"]))
+    t_d = _accuracy_labels(rng, values, _f32(x_d), 13)
+    x_d = plan.array("x_d", _f32(x_d))
+    method("accuracy_default", "accuracy", x_d, plan.array("t_d", t_d))
+    plan.method("accuracy_partial", "net_small", "accuracy", x_d, plan.array("t_d", t_d), batch_size=6,
+                watch=_WATCH, after=("set_small",))
+    plan.method("accuracy_onehot", "net_small", "accuracy", x_d, plan.array("t_d_onehot", np.eye(K)[t_d]),
+                batch_size=5, watch=_WATCH, after=("set_small",))
+    plan.global_("network", "network")
+    plan.attr("network_params", "network", "params")
+    plan.method("network_predict", "network", "predict", plan.array("x_mnist", _f32(rng.random((2, 1, 28, 28)))),
+                watch=_WATCH)
+    add_curve = getattr(plan, "global_array", None)  # an op of newer probes; without it, no curves
+    for name in CURVE_NAMES if add_curve else ():
+        add_curve(f"curve_{name}", name)
+    h = _HINTS
+    return plan.build(), [
+        Spec("SimpleConvNet.predict", 2, ("predict_a",), hint=h["predict"]),
+        Spec("SimpleConvNet.loss", 2, ("loss_labels", "loss_onehot"), precision="float32", hint=h["loss"]),
+        Spec("SimpleConvNet.gradient", 2, ("gradient_a",), hint=h["gradient"]),
+        Spec("SimpleConvNet.batch_sizes", 1, ("predict_b", "gradient_b"), hint=h["batch_sizes"]),
+        Spec("SimpleConvNet.input_dtypes", 1, ("predict_f32", "loss_f32", "predict_int"), precision="float32",
+             hint=h["input_dtypes"]),
+        Spec("SimpleConvNet.accuracy", 1, ("accuracy_default", "accuracy_partial", "accuracy_onehot"),
+             hint=h["accuracy"]),
+    ]
+
+
+def _param_shapes(ctx: Context) -> CheckResult:
+    """The keys and shapes of ``params`` of three freshly built networks (values are random)."""
+    spec = Spec("SimpleConvNet.param_shapes", 1, hint=_HINTS["param_shapes"])
+    if spec.name in ctx.flagged:
+        return _result(spec, ctx, Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
+    keys = ("params_small", "params_strided", "params_default")
+    for key in keys:
+        problem = _step_problem(spec, ctx, key)
+        if problem is not None:
+            return _result(spec, ctx, *problem)
+        call, expected, got = describe_step(ctx.plan, key), ctx.expected.step_status(key), ctx.got.step_status(key)
+        if got.get("keys") != expected.get("keys"):
+            return _result(spec, ctx, Status.FAILED, text("keys", ctx.lang, call=call, expected=expected.get("keys"),
+                                                           received=got.get("keys")))
+        for k in expected["keys"]:
+            label, value = f"{call}[{k!r}]", ctx.got.arrays.get(f"{key}/{k}")
+            if value is None:
+                bad = got.get("bad_items", {}).get(k, "?")
+                return _result(spec, ctx, Status.FAILED, text("badtype", ctx.lang, call=label, type=bad))
+            want = ctx.expected.arrays[f"{key}/{k}"].shape
+            if value.shape != want:
+                return _result(spec, ctx, Status.FAILED, text("shape", ctx.lang, call=label, expected=want,
+                                                               received=value.shape), {"call": label})
+    return _result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, keys[-1])))
+
+
+def infer_architecture(shapes: dict) -> dict:
+    """``{"filter_num", "filter_size", "pad", "hidden_size"}`` of a SimpleConvNet for ``(1, 28, 28)``
+    images, stride 1, whose parameters have ``shapes``; pad 0 first, then 1 .. FS-1.
+    Raises ``ValueError`` saying what does not fit."""
+    if sorted(shapes) != sorted(KEYS):
+        raise ValueError(f"keys {sorted(shapes)}, expected {list(KEYS)}")
+    w1, w2, w3 = shapes["W1"], shapes["W2"], shapes["W3"]
+    if len(w1) != 4 or w1[1] != 1 or w1[2] != w1[3] or not 1 <= w1[2] <= 28:
+        raise ValueError(f"W1 {w1} is not (FN, 1, FS, FS) with 1 <= FS <= 28")
+    fn, fs = w1[0], w1[2]
+    if len(w2) != 2 or len(w3) != 2 or w3 != (w2[1], 10):
+        raise ValueError(f"W2 {w2} and W3 {w3} are not (D, hidden_size) and (hidden_size, 10)")
+    if (shapes["b1"], shapes["b2"], shapes["b3"]) != ((fn,), (w2[1],), (10,)):
+        raise ValueError(f"b1 {shapes['b1']}, b2 {shapes['b2']}, b3 {shapes['b3']} are not ({fn},), ({w2[1]},), (10,)")
+    for pad in range(fs):
+        if fn * ((28 + 2 * pad - fs + 1) // 2) ** 2 == w2[0]:
+            return {"filter_num": fn, "filter_size": fs, "pad": pad, "hidden_size": w2[1]}
+    ph = (28 - fs + 1) // 2
+    raise ValueError(f"W2 has {w2[0]} rows; with pad 0, FN * PH * PW = {fn} * {ph} * {ph} = {fn * ph * ph}")
+
+
+def accuracy_points(accuracy: float) -> float:
+    """All points at >= FULL_ACCURACY, none at <= ZERO_ACCURACY, linear in between (2 decimals)."""
+    share = (accuracy - ZERO_ACCURACY) / (FULL_ACCURACY - ZERO_ACCURACY)
+    return round(ACCURACY_POINTS * min(1.0, max(0.0, share)), 2)
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_test() -> tuple[np.ndarray, np.ndarray]:
+    from reference.data import load_mnist
+
+    (_, _), (x, t) = load_mnist(normalize=True, flatten=False, one_hot_label=False)
+    x.flags.writeable = t.flags.writeable = False
+    return x, t
+
+
+def mnist_accuracy(params: dict, arch: dict) -> float:
+    """The accuracy of ``params`` on the MNIST test set, by the reference's forward pass (float32)."""
+    conv = {"filter_num": arch["filter_num"], "filter_size": arch["filter_size"], "pad": arch["pad"], "stride": 1}
+    net = reference.SimpleConvNet((1, 28, 28), conv, arch["hidden_size"], 10, dtype=np.float32)
+    for k in KEYS:
+        net.params[k][...] = params[k]
+    x, t = _mnist_test()
+    return net.accuracy(x, t, batch_size=1000)
+
+
+def curves(ctx: Context) -> dict:
+    """The notebook's training curves that came back as 1-D arrays: ``{name: [float | None]}``, at most
+    MAX_CURVE_POINTS each (evenly thinned); non-finite values become ``None`` (JSON)."""
+    out = {}
+    for name in CURVE_NAMES:
+        values = ctx.got.arrays.get(f"curve_{name}")
+        if values is None or values.ndim != 1 or values.size == 0:
+            continue
+        if values.size > MAX_CURVE_POINTS:
+            values = values[np.linspace(0, values.size - 1, MAX_CURVE_POINTS).round().astype(int)]
+        out[name] = [float(v) if np.isfinite(v) else None for v in values.astype(np.float64)]
+    return out
+
+
+def _trained_params(spec: Spec, ctx: Context, fail):
+    """``network.params`` as arrays, or the CheckResult that says why not."""
+    for key in ("network", "network_params"):
+        state = ctx.got.step_status(key).get("status")
+        if state == "missing-attr":
+            return fail(Status.FAILED, _say("no_params", ctx.lang))
+        if state == "badtype":
+            return fail(Status.FAILED, _say("not_dict", ctx.lang, type=ctx.got.step_status(key).get("type", "?")))
+        problem = _step_problem(spec, ctx, key)
+        if problem is not None:
+            return fail(*problem)
+    if ctx.got.step_status("network_predict").get("reference_calls"):
+        return fail(Status.FAILED, _say("ref_network", ctx.lang))
+    names = ctx.got.step_status("network_params").get("keys", ())
+    return {k: ctx.got.arrays[f"network_params/{k}"] for k in names if f"network_params/{k}" in ctx.got.arrays}
+
+
+def _trained_accuracy(ctx: Context) -> CheckResult:
+    spec = Spec("SimpleConvNet.trained_accuracy", ACCURACY_POINTS, hint=_HINTS["trained_accuracy"])
+    found = curves(ctx)
+    details = {"curves": found} if found else {}
+
+    def fail(status, message, extra=None):
+        return _result(spec, ctx, status, message, {**details, **(extra or {})})
+
+    if spec.name in ctx.flagged:
+        return fail(Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
+    params = _trained_params(spec, ctx, fail)
+    if isinstance(params, CheckResult):
+        return params
+    shapes = {k: tuple(v.shape) for k, v in params.items()}
+    listed = ", ".join(f"{k} {shapes[k]}" for k in sorted(shapes))
+    try:
+        arch = infer_architecture(shapes)
+    except ValueError as exc:
+        return fail(Status.FAILED, _say("no_fit", ctx.lang, shapes=listed or "{}", why=exc))
+    try:
+        accuracy = mnist_accuracy(params, arch)
+    except Exception as exc:  # MNIST missing or broken: the grader's problem, not the trainee's
+        return fail(Status.GRADER_ERROR, text("grader_error", ctx.lang, error=f"{type(exc).__name__}: {exc}"))
+    points = accuracy_points(accuracy)
+    conv = _say("conv", ctx.lang, fn=arch["filter_num"], fs=arch["filter_size"], pad=arch["pad"],
+                hidden=arch["hidden_size"])
+    message = _say("accuracy", ctx.lang, n=len(_mnist_test()[1]), accuracy=accuracy, full=FULL_ACCURACY,
+                   zero=ZERO_ACCURACY, conv=conv)
+    passed = accuracy >= FULL_ACCURACY
+    return CheckResult(id=spec.id, passed=passed, points=points, max_points=spec.points, message=message,
+                       hint=None if passed else spec.hint.get(ctx.lang, spec.hint["en"]),
+                       status=Status.PASSED if passed else Status.FAILED,
+                       details={**details, "accuracy": accuracy, "architecture": arch})
+
+
+def extra_checks(ctx: Context) -> list[CheckResult]:
+    """The checks that are not a comparison with the reference's outputs."""
+    return [_param_shapes(ctx), _trained_accuracy(ctx)]

@@ -1,0 +1,98 @@
+"""The book-style baseline of benchmarks/ computes what the reference computes, so the
+benchmark compares two correct implementations (small inputs, well under a second)."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reference
+
+BASELINE_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "baseline_book.py"
+
+
+@pytest.fixture(scope="module")
+def book():
+    spec = importlib.util.spec_from_file_location("baseline_book", BASELINE_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def close(actual, expected, what, rtol=1e-10):
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=1e-12, err_msg=what)
+
+
+@pytest.mark.parametrize("stride, pad", [(1, 0), (1, 1), (2, 1)])
+def test_im2col_and_col2im_match(book, stride, pad):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 6))
+    col = reference.im2col(x, 3, 2, stride, pad)
+    close(book.im2col(x, 3, 2, stride, pad), col, "im2col")
+    dcol = rng.standard_normal(col.shape)
+    close(book.col2im(dcol, x.shape, 3, 2, stride, pad), reference.col2im(dcol, x.shape, 3, 2, stride, pad), "col2im")
+
+
+@pytest.mark.parametrize("stride, pad", [(1, 0), (1, 1), (2, 1)])
+def test_convolution_matches(book, stride, pad):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 2, 7, 7))
+    W, b = rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
+    ref, base = reference.Convolution(W, b, stride, pad), book.Convolution(W, b, stride, pad)
+    out = ref.forward(x)
+    close(base.forward(x), out, "forward")
+    dout = rng.standard_normal(out.shape)
+    close(base.backward(dout), ref.backward(dout), "dx")
+    close(base.dW, ref.dW, "dW")
+    close(base.db, ref.db, "db")
+
+
+@pytest.mark.parametrize("values", ["distinct", "ties"])
+def test_max_pooling_matches(book, values):
+    rng = np.random.default_rng(2)
+    shape = (2, 3, 6, 8)
+    x = rng.permutation(np.prod(shape)).reshape(shape) * 1.0 if values == "distinct" \
+        else rng.integers(0, 3, shape).astype(np.float64)  # ties: both route to the first maximum
+    ref, base = reference.MaxPooling(2, 2, stride=2), book.Pooling(2, 2, stride=2)
+    out = ref.forward(x)
+    close(base.forward(x), out, "forward", rtol=0)
+    dout = rng.standard_normal(out.shape)
+    close(base.backward(dout), ref.backward(dout), "dx", rtol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_simple_conv_net_matches(book, dtype):
+    rng = np.random.default_rng(3)
+    arch = dict(input_dim=(1, 10, 10), conv_param={"filter_num": 3, "filter_size": 3, "pad": 0, "stride": 1},
+                hidden_size=7, output_size=5)
+    ref = reference.SimpleConvNet(**arch, weight_init_std=0.3, rng=4, dtype=dtype)
+    base = book.SimpleConvNet(**arch, weight_init_std=0.3, rng=5, dtype=dtype)
+    for key, value in ref.params.items():
+        base.params[key][...] = value  # in place: the book's layers hold these arrays
+    x = rng.random((6, 1, 10, 10)).astype(dtype)
+    t = rng.integers(0, 5, 6)
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    scores = base.predict(x)
+    assert scores.dtype == dtype
+    close(scores, ref.predict(x), "predict", rtol)
+    close(base.loss(x, t), ref.loss(x, t), "loss", rtol=1e-5)  # the book adds 1e-7 inside the log
+    grads, expected = base.gradient(x, t), ref.gradient(x, t)
+    assert sorted(grads) == sorted(expected)
+    for key in expected:
+        assert grads[key].dtype == dtype, key
+        close(grads[key], expected[key], f"gradient {key}", rtol)
+
+
+def test_adam_matches(book):
+    rng = np.random.default_rng(6)
+    params = {"w": rng.standard_normal((3, 4))}
+    mine = {"w": params["w"].copy()}
+    ref, base = reference.Adam(lr=0.01), book.Adam(lr=0.01)
+    for _ in range(3):
+        grads = {"w": rng.standard_normal((3, 4))}
+        ref.update(params, grads)
+        base.update(mine, grads)
+    # eps 1e-7 (book) vs 1e-8 moves each step by up to lr * 1e-7 / sqrt(v)
+    np.testing.assert_allclose(mine["w"], params["w"], rtol=0, atol=1e-5)

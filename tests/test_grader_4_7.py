@@ -1,0 +1,212 @@
+"""Exercise 4_7 graded end to end in real kernels: a trainee-style SimpleConvNet trained briefly
+in the notebook, mutants named by their defect (each fails exactly the checks of its defect),
+a missing or unusable ``network``, and the reference used in place of the trainee's class;
+plus the pure parts of the trained-accuracy check (points, architecture, curves)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from grader.checks import ex4_7
+from grader.checks.base import Context
+from grader.grade import grade_notebook
+from grader.probe import PlanBuilder, ProbeOutputs
+from nbfactory import by_id, failing, make_notebook
+
+pytestmark = pytest.mark.slow
+
+NET = '''
+import numpy as np
+from reference import Convolution, MaxPooling, Relu, Affine, SoftmaxWithLoss, Adam
+
+class SimpleConvNet:
+    def __init__(self, input_dim=(1, 28, 28), conv_param={'filter_num': 30, 'filter_size': 5, 'pad': 0, 'stride': 1},
+                 hidden_size=100, output_size=10, weight_init_std=0.01):
+        fn, fs = conv_param['filter_num'], conv_param['filter_size']
+        pad, stride = conv_param['pad'], conv_param['stride']
+        C, H, W = input_dim
+        oh, ow = (H + 2*pad - fs) // stride + 1, (W + 2*pad - fs) // stride + 1
+        self.params = {}
+        self.params['W1'] = weight_init_std * np.random.randn(fn, C, fs, fs)
+        self.params['b1'] = np.zeros(fn)
+        self.params['W2'] = weight_init_std * np.random.randn(fn * (oh // 2) * (ow // 2), hidden_size)
+        self.params['b2'] = np.zeros(hidden_size)
+        self.params['W3'] = weight_init_std * np.random.randn(hidden_size, output_size)
+        self.params['b3'] = np.zeros(output_size)
+        self.layers = {}
+        self.layers['Conv1'] = Convolution(self.params['W1'], self.params['b1'], stride, pad)
+        self.layers['Relu1'] = Relu()
+        self.layers['Pool1'] = MaxPooling(pool_h=2, pool_w=2, stride=2)
+        self.layers['Affine1'] = Affine(self.params['W2'], self.params['b2'])
+        self.layers['Relu2'] = Relu()
+        self.layers['Affine2'] = Affine(self.params['W3'], self.params['b3'])
+        self.last_layer = SoftmaxWithLoss()
+
+    def predict(self, x):
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x, t):
+        y = self.predict(x)
+        return self.last_layer.forward(y, t)
+
+    def accuracy(self, x, t, batch_size=100):
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+        acc = 0
+        for i in range(0, len(x), batch_size):
+            y = np.argmax(self.predict(x[i:i + batch_size]), axis=1)
+            acc += np.sum(y == t[i:i + batch_size])
+        return acc / x.shape[0]
+
+    def gradient(self, x, t):
+        self.loss(x, t)
+        dout = 1
+        dout = self.last_layer.backward(dout)
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        grads = {}
+        grads['W1'], grads['b1'] = self.layers['Conv1'].dW, self.layers['Conv1'].db
+        grads['W2'], grads['b2'] = self.layers['Affine1'].dW, self.layers['Affine1'].db
+        grads['W3'], grads['b3'] = self.layers['Affine2'].dW, self.layers['Affine2'].db
+        return grads
+'''
+TRAIN = '''
+from reference.data import load_mnist
+(x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
+np.random.seed(0)
+network = SimpleConvNet(weight_init_std=0.05)
+optimizer = Adam(lr=0.002)
+train_loss_list, test_acc_list = [], []
+for i in range(200):  # 10,000 images, batches of 50, one epoch
+    batch = np.random.choice(len(x_train), 50)
+    grads = network.gradient(x_train[batch], t_train[batch])
+    optimizer.update(network.params, grads)
+    if i % 10 == 0:
+        train_loss_list.append(network.loss(x_train[batch], t_train[batch]))
+test_acc_list.append(network.accuracy(x_test[:500], t_test[:500]))
+'''
+UNIT = {"SimpleConvNet.param_shapes", "SimpleConvNet.predict", "SimpleConvNet.loss", "SimpleConvNet.gradient",
+        "SimpleConvNet.batch_sizes", "SimpleConvNet.input_dtypes", "SimpleConvNet.accuracy"}
+TRAINED = "SimpleConvNet.trained_accuracy"
+FORWARD = {"SimpleConvNet.predict", "SimpleConvNet.loss", "SimpleConvNet.gradient", "SimpleConvNet.batch_sizes",
+           "SimpleConvNet.input_dtypes", "SimpleConvNet.accuracy"}
+COPIES = ("(self.params['W1'], self.params['b1'], stride, pad)", "(self.params['W2'], self.params['b2'])",
+          "(self.params['W3'], self.params['b3'])")
+
+
+def _copies(source: str) -> str:
+    for args in COPIES:
+        source = source.replace(args, args.replace("])", "].copy())").replace("], self", "].copy(), self"))
+    return source
+
+
+MUTANTS = {
+    "loss_summed_not_averaged": (NET.replace("return self.last_layer.forward(y, t)",
+                                             "return self.last_layer.forward(y, t) * len(x)"),
+                                 {"SimpleConvNet.loss", "SimpleConvNet.input_dtypes"}),
+    "missing_relu": (NET.replace("        self.layers['Relu1'] = Relu()\n", ""), FORWARD),
+    "params_replaced_not_in_place": (_copies(NET), FORWARD),
+    "gradient_not_divided_by_batch": (NET.replace("dout = self.last_layer.backward(dout)",
+                                                  "dout = self.last_layer.backward(dout) * len(x)"),
+                                      {"SimpleConvNet.gradient", "SimpleConvNet.batch_sizes"}),
+}
+
+
+def test_trained_notebook_scores_by_the_graders_own_accuracy(tmp_path):
+    nb = make_notebook(tmp_path / "4_7_simpleconvnet_trainee.ipynb", [NET, TRAIN])
+    result = grade_notebook(nb, lang="en")
+    assert result.errors == () and result.flags == ()
+    assert set(by_id(result)) == UNIT | {TRAINED}
+    assert failing(result) <= {TRAINED}
+    check = by_id(result)[TRAINED]
+    accuracy = check.details["accuracy"]
+    assert accuracy >= 0.93 and f"{accuracy:.4f}" in check.message
+    assert check.points == ex4_7.accuracy_points(accuracy) > 0 and check.max_points == 4
+    assert check.details["architecture"] == {"filter_num": 30, "filter_size": 5, "pad": 0, "hidden_size": 100}
+    assert result.max_score == 14 and result.score == pytest.approx(10 + check.points)
+    if hasattr(PlanBuilder, "global_array"):
+        assert len(check.details["curves"]["train_loss_list"]) == 20
+        assert list(check.details["curves"]) == ["train_loss_list", "test_acc_list"]
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize("defect", sorted(MUTANTS))
+def test_mutant_fails_exactly_its_checks(tmp_path, defect):
+    source, expected_failures = MUTANTS[defect]
+    nb = make_notebook(tmp_path / f"{defect}.ipynb", [source], exercise="4_7")
+    result = grade_notebook(nb, lang="en")
+    assert failing(result) == expected_failures | {TRAINED}
+    assert by_id(result)[TRAINED].status == "missing"
+    for check_id in expected_failures:
+        check = by_id(result)[check_id]
+        assert check.points == 0 and check.message and check.hint
+
+
+@pytest.mark.parametrize("network, status, words", [
+    ("", "missing", "`network`"),
+    ("network = SimpleConvNet(input_dim=(1, 20, 20))", "failed", "W2 has 1920 rows"),
+    ("network = 42", "failed", "no attribute params"),
+])
+def test_unusable_network_costs_only_the_accuracy(tmp_path, network, status, words):
+    nb = make_notebook(tmp_path / "4_7.ipynb", [NET, network])
+    result = grade_notebook(nb, lang="en")
+    check = by_id(result)[TRAINED]
+    assert check.status == status and check.points == 0 and words in check.message
+    assert failing(result) == {TRAINED} and result.score == 10
+
+
+def test_reference_class_is_flagged(tmp_path):
+    nb = make_notebook(tmp_path / "4_7.ipynb", ["from reference import SimpleConvNet\nnetwork = SimpleConvNet()"])
+    result = grade_notebook(nb, lang="ja")
+    assert [(f.kind, f.name) for f in result.flags] == [("uses-reference", "SimpleConvNet")]
+    assert result.score == 0 and failing(result) == UNIT | {TRAINED}
+
+
+def test_network_of_the_reference_class_scores_no_accuracy(tmp_path):
+    nb = make_notebook(tmp_path / "4_7.ipynb", [NET, "import reference\nnetwork = reference.SimpleConvNet()"])
+    result = grade_notebook(nb, lang="en")
+    assert failing(result) == {TRAINED} and "reference SimpleConvNet" in by_id(result)[TRAINED].message
+
+
+@pytest.mark.parametrize("accuracy, points", [(0.99, 4), (0.97, 4), (0.935, 2), (0.9, 0), (0.5, 0), (0.9525, 3)])
+def test_accuracy_points_are_linear_between_the_thresholds(accuracy, points):
+    assert ex4_7.accuracy_points(accuracy) == pytest.approx(points)
+
+
+def _shapes(fn=30, fs=5, rows=4320, hidden=100, out=10):
+    return {"W1": (fn, 1, fs, fs), "b1": (fn,), "W2": (rows, hidden), "b2": (hidden,), "W3": (hidden, out),
+            "b3": (out,)}
+
+
+@pytest.mark.parametrize("shapes, arch", [
+    (_shapes(), {"filter_num": 30, "filter_size": 5, "pad": 0, "hidden_size": 100}),
+    (_shapes(16, 3, 16 * 14 * 14, 50), {"filter_num": 16, "filter_size": 3, "pad": 1, "hidden_size": 50}),
+])
+def test_architecture_is_inferred_from_the_shapes(shapes, arch):
+    assert ex4_7.infer_architecture(shapes) == arch
+
+
+@pytest.mark.parametrize("shapes, words", [
+    (_shapes(rows=1000), "W2 has 1000 rows"),
+    (_shapes(out=5), "(hidden_size, 10)"),
+    (dict(_shapes(), W1=(30, 3, 5, 5)), "W1 (30, 3, 5, 5)"),
+    ({"W1": (30, 1, 5, 5)}, "keys"),
+])
+def test_shapes_that_do_not_fit_are_explained(shapes, words):
+    with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        ex4_7.infer_architecture(shapes)
+
+
+def test_curves_are_json_lists_thinned_to_a_cap():
+    arrays = {"curve_train_loss_list": np.linspace(2.3, 0.1, 5000), "curve_test_acc_list": np.array([0.9, np.nan]),
+              "curve_train_acc_list": np.ones((2, 2))}
+    ctx = Context(PlanBuilder().build(), ProbeOutputs(arrays, {}), ProbeOutputs({}, {}))
+    found = ex4_7.curves(ctx)
+    assert set(found) == {"train_loss_list", "test_acc_list"}
+    assert len(found["train_loss_list"]) == ex4_7.MAX_CURVE_POINTS
+    assert found["train_loss_list"][0] == 2.3 and found["train_loss_list"][-1] == pytest.approx(0.1)
+    assert found["test_acc_list"] == [0.9, None]
