@@ -88,11 +88,11 @@ class Table:
         def ratio(a, b):
             return f"{a / b:7.2f}x" if a is not None and b is not None else f"{'-':>8}"
 
-        head = (f"{'case (ms per run)':<52} {'reference':>9} {'book':>9} {'book/ref':>8} "
+        head = (f"{'case (ms per run)':<56} {'reference':>9} {'book':>9} {'book/ref':>8} "
                 f"{'other':>9} {'ref/other':>9}  other is")
         lines = [head, "-" * len(head)]
         for what, ref, book, other, note in self.rows:
-            lines.append(f"{what:<52} {ms(ref)} {ms(book)} {ratio(book, ref)} {ms(other)} "
+            lines.append(f"{what:<56} {ms(ref)} {ms(book)} {ratio(book, ref)} {ms(other)} "
                          f"{ratio(ref, other):>9}  {note}".rstrip())
         return "\n".join(lines)
 
@@ -161,7 +161,7 @@ def step_rows(table, goals, args, clock, rng):
         }, args.repeat, args.warmup, clock)
         name = np.dtype(dtype).name
         table.add(f"SimpleConvNet gradient, batch 100, {name}", times["ref"], times["book"])
-        table.add(f"SimpleConvNet gradient + Adam update, batch 100, {name}", times["ref+"], times["book+"])
+        table.add(f"SimpleConvNet gradient + Adam, batch 100, {name}", times["ref+"], times["book+"])
         if dtype is np.float64:
             for key, what in (("", "gradient"), ("+", "gradient + Adam")):
                 speedup = times["book" + key] / times["ref" + key]
@@ -233,7 +233,7 @@ def epoch_rows(table, goals, args, clock, rng):
         table.add(what, times["ref"], note=note)
         return
     ratio = times["ref"] / times["torch"]
-    table.add(what, times["ref"], other=times["torch"], note=f"PyTorch {version} CPU")
+    table.add(what, times["ref"], other=times["torch"], note=f"PyTorch {version}")
     goals.append(("f32 epoch within 1.5x of PyTorch", ratio <= 1.5, f"ref = {ratio:.2f}x torch"))
 
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .errors import GraderError
+from .errors import GraderError, NotebookError
 from .gradebook import Gradebook
 from .late import LatePolicy
+from .limits import Limits
 from .results import CellError, CheckResult, GradingResult, Status
 from .submissions import Submission, discover
 
@@ -32,6 +33,8 @@ class BatchOptions:
     lang: str = "ja"
     late: LatePolicy = field(default_factory=LatePolicy)
     progress: bool | None = None  # None: a bar on a terminal, plain lines otherwise
+    scheduler: str | None = None  # tcp://HOST:PORT of a Dask scheduler: run the notebooks there
+    limits: Limits | None = None  # None: each exercise's own limits (grader.checks.<ex>.LIMITS)
 
 
 @dataclass
@@ -61,13 +64,30 @@ def resolve_seed(explicit: int | None, book: Gradebook) -> int:
     return seed
 
 
-def _grade_worker(path: str, exercise: str, seed: int, lang: str) -> str:
-    """Runs in a worker process: returns the result as JSON (no pickled objects)."""
+def _grade_worker(path: str, exercise: str, seed: int, lang: str, data: bytes | None = None,
+                  limits: Limits | None = None) -> str:
+    """Runs in a worker process: returns the result as JSON (no pickled objects). ``data``: the
+    notebook's bytes, sent to workers on other machines that cannot read ``path``."""
     from .grade import grade_parsed
-    from .notebook import read_notebook
+    from .notebook import MAX_NOTEBOOK_BYTES, parse_notebook, read_notebook
 
-    nb = read_notebook(path)
-    return grade_parsed(nb, path, exercise, seed=seed, lang=lang).to_json()
+    try:
+        if data is not None and len(data) > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(path, f"file is larger than the limit of {MAX_NOTEBOOK_BYTES:,} bytes")
+        nb = read_notebook(path) if data is None else parse_notebook(data, path)
+    except GraderError as exc:  # re-raised as the base class: subclasses with their own __init__ do not unpickle
+        raise GraderError(str(exc)) from None
+    return grade_parsed(nb, path, exercise, seed=seed, lang=lang, limits=limits).to_json()
+
+
+def _executor(options: BatchOptions):
+    """Where the notebooks run: local worker processes, or the Dask cluster of ``options.scheduler``."""
+    if options.scheduler:
+        from .distributed import dask_executor
+
+        return dask_executor(options.scheduler)
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=context)
 
 
 def _unreadable(sub: Submission, seed: int, message: str) -> GradingResult:
@@ -121,9 +141,9 @@ def grade_class(root: Path, out_dir: Path, options: BatchOptions, submitted: dic
         todo = [s for s in subs if not book.is_current(s.trainee, s.exercise, s.sha256, seed, __version__)]
         summary.skipped = len(subs) - len(todo)
         progress = _Progress(len(todo), options.progress)
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=context) as pool:
-            pending = {pool.submit(_grade_worker, str(s.path), s.exercise, seed, options.lang): s for s in todo}
+        with _executor(options) as pool:
+            pending = {pool.submit(_grade_worker, str(s.path), s.exercise, seed, options.lang, limits=options.limits): s
+                       for s in todo}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:

@@ -8,6 +8,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from .diagnosis import title as diagnosis_title
 from .report import template_environment
 
 __all__ = ["write_reports", "summary_data", "trainee_file", "curve_svg"]
@@ -26,7 +27,22 @@ def _histogram(ratios: list[float], bins: int = 5) -> list[dict]:
              "height": round(100 * counts.get(i, 0) / top)} for i in range(bins)]
 
 
-def summary_data(rows: list[dict], problems: list[dict]) -> dict:
+def _mistakes(rows: list[dict], lang: str) -> list[dict]:
+    """How many trainees each diagnosed mistake (``details["diagnosis"]`` of a failed check) was
+    found in, with the checks it explained: most frequent first."""
+    trainees: dict[str, set] = defaultdict(set)
+    checks: dict[str, set] = defaultdict(set)
+    for r in rows:
+        for check in json.loads(r["checks_json"]):
+            found = (check.get("details") or {}).get("diagnosis")
+            if found and not check["passed"]:
+                trainees[found].add(r["trainee"])
+                checks[found].add(check["id"])
+    return sorted(({"id": d, "title": diagnosis_title(d, lang), "count": len(trainees[d]), "checks": sorted(checks[d]),
+                    "generic": d.startswith("generic.")} for d in trainees), key=lambda m: (-m["count"], m["id"]))
+
+
+def summary_data(rows: list[dict], problems: list[dict], lang: str = "en") -> dict:
     """Everything the summary template shows, computed from gradebook rows."""
     exercises = sorted({r["exercise"] for r in rows})
     trainees = sorted({r["trainee"] for r in rows} | {p["trainee"] for p in problems if p["trainee"] != "?"})
@@ -51,6 +67,7 @@ def summary_data(rows: list[dict], problems: list[dict]) -> dict:
     totals = {t: (sum(cells[t, e]["final_score"] for e in exercises if (t, e) in cells),
                   sum(cells[t, e]["max_score"] for e in exercises if (t, e) in cells)) for t in trainees}
     return {"exercises": exercises, "trainees": trainees, "cells": cells, "check_rates": check_rates,
+            "mistakes": _mistakes(rows, lang),
             "histograms": histograms, "attention": attention, "problems": problems, "totals": totals,
             "files": {t: trainee_file(t) for t in trainees}}
 
@@ -83,7 +100,7 @@ def write_reports(book, out_dir: Path, lang: str) -> None:
     """``index.html``, ``trainees/<trainee>.html`` and ``results.json`` in ``out_dir``."""
     env = template_environment()
     rows, problems = book.rows(), book.problems()
-    data = summary_data(rows, problems)
+    data = summary_data(rows, problems, lang)
     (out_dir / "trainees").mkdir(exist_ok=True)
     results = book.results()
     for trainee in data["trainees"]:

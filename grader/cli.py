@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--deadline", help="ISO 8601 date/time, e.g. 2026-12-01T23:59+09:00")
     grade.add_argument("--late-policy", default="none", help="none | zero | percent:N (per day late)")
     grade.add_argument("--submission-times", type=Path, metavar="CSV", help="CSV trainee,submitted_at")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run the notebooks on this Dask scheduler's workers (pip install \".[dask]\")")
     export = sub.add_parser("export", help="export a gradebook as CSV / Canvas CSV / JSON")
     export.add_argument("out", type=Path, metavar="DIR")
     export.add_argument("--csv", type=Path, metavar="FILE", help="one row per trainee, a column per exercise")
@@ -42,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     release.add_argument("source_dir", type=Path, nargs="?", default=Path("exercises/source"))
     release.add_argument("trainee_dir", type=Path, nargs="?", default=Path("exercises/trainee"))
     release.add_argument("--check", action="store_true", help="only report trainee notebooks that are out of date")
+    ci = sub.add_parser("ci", help="check the course materials (release, sources, trainee notebooks, samples, reference)")
+    ci.add_argument("path", type=Path, nargs="?", default=Path("exercises"), help="folder with source/ trainee/ samples/")
+    ci.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (one test case per check)")
+    ci.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
+    ci.add_argument("--seed", type=int, help="seed of the inputs for source/ and trainee/ (default: the public seed)")
+    ci.add_argument("--lang", choices=LANGS, default="en", help="language of the check messages (default: en)")
+    ci.add_argument("--record-samples", action="store_true",
+                    help="grade the samples and write samples/expected_scores.json instead of comparing")
     return parser
 
 
@@ -80,7 +90,8 @@ def _grade(args) -> int:
         raise UsageError("--workers must be >= 1")
     deadline = parse_deadline(args.deadline) if args.deadline else None
     options = BatchOptions(workers=args.workers or os.cpu_count() or 1, seed=args.seed, exercises=exercises,
-                           lang=args.lang or default_lang(), late=parse_policy(args.late_policy, deadline))
+                           lang=args.lang or default_lang(), late=parse_policy(args.late_policy, deadline),
+                           scheduler=args.scheduler)
     submitted = read_submission_times(args.submission_times) if args.submission_times else {}
     summary = grade_class(args.submissions, args.out, options, submitted)
     print(f"graded {summary.graded}, unchanged {summary.skipped}, grader failures {summary.failed}, "
@@ -111,9 +122,34 @@ def _release(args) -> int:
     return 1 if args.check and stale else 0
 
 
+def _ci(args) -> int:
+    import os
+
+    from .ci import run_ci
+    from .ci_report import github_annotations, junit_xml, terminal_summary
+    from .errors import UsageError
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be >= 1")
+
+    def progress(done, total, job, result):
+        score = result if isinstance(result, str) else f"{result.score:g}/{result.max_score:g}"
+        print(f"[{done}/{total}] {job.suite} {job.path}: {score}", file=sys.stderr, flush=True)
+
+    report = run_ci(args.path, workers=args.workers or os.cpu_count() or 1, seed=args.seed, lang=args.lang,
+                    record_samples=args.record_samples, progress=progress)
+    if args.junit:
+        args.junit.parent.mkdir(parents=True, exist_ok=True)
+        args.junit.write_text(junit_xml(report), encoding="utf-8")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        sys.stdout.write(github_annotations(report))
+    sys.stdout.write(terminal_summary(report))
+    return report.exit_code
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"check": _check, "grade": _grade, "export": _export, "release": _release}[args.command]
+    handler = {"check": _check, "grade": _grade, "export": _export, "release": _release, "ci": _ci}[args.command]
     try:
         return handler(args)
     except GraderError as exc:

@@ -12,10 +12,13 @@ import numpy as np
 
 from . import __version__, checks
 from .checks.base import Context, evaluate_all
+from .diagnosis import diagnose
 from .execute import Limits, run_notebook
 from .messages import default_lang, text
 from .notebook import clear_outputs, identify_exercise, read_notebook
-from .probe import ProbeOutputs, ProbeReadError, expected_outputs, probe_cell_source, read_outputs, write_exchange
+from .integrity import drop_confirmed, scan_notebook
+from .probe import (ProbeOutputs, ProbeReadError, expected_outputs, killed_step, probe_cell_source, read_outputs,
+                    write_exchange)
 from .results import CellError, CheckResult, Flag, GradingResult, Status
 
 __all__ = ["grade_notebook", "grade_parsed", "PUBLIC_SEED", "limits_for"]
@@ -59,6 +62,49 @@ def _private_dir(root: Path, name: str) -> Path:
     return path
 
 
+def _byte_size(n: int) -> str:
+    return f"{n / 1024 / 1024:g} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def _worded(error: CellError, lang: str) -> CellError:
+    """Errors of the kinds the report has no sentence of its own for, worded in ``lang``."""
+    if error.kind == "output-limit":
+        return CellError(error.cell, error.kind, text("output_limit", lang, limit=_byte_size(int(error.message))))
+    if error.kind == "disk-limit":
+        return CellError(error.cell, error.kind, text("disk_limit", lang, limit=_byte_size(int(error.message))))
+    return error
+
+
+def _execute(nb, plan, limits: Limits, lang: str):
+    """Run the notebook and the probe in a throwaway folder; read the probe's outputs back.
+    Returns ``(outputs, why stopped, cell errors, execution)``."""
+    errors: list[CellError] = []
+    with tempfile.TemporaryDirectory(prefix="day4-grader-") as tmp:
+        os.chmod(tmp, 0o711)  # a kernel running under a uid of its own must reach its folders
+        workdir, exchange = _private_dir(Path(tmp), "work"), _private_dir(Path(tmp), "exchange")
+        write_exchange(plan, exchange)
+        killed: list[str] = []
+
+        def retry_without_the_killing_step():
+            key = killed_step(exchange)
+            if key is None or key in killed:
+                return None
+            killed.append(key)
+            return probe_cell_source(exchange, killed)
+
+        execution = run_notebook(nb, workdir, limits, probe_cell_source(exchange), shared=(exchange,),
+                                 on_probe_failure=retry_without_the_killing_step)
+        errors.extend(_worded(e, lang) for e in execution.errors)
+        got, stopped = ProbeOutputs({}, {}), execution.stopped
+        if execution.probe_ran:
+            try:
+                got = read_outputs(exchange)
+            except ProbeReadError as exc:
+                errors.append(CellError(None, "probe", text("probe_unreadable", lang, message=str(exc))))
+                stopped = stopped or f"probe: {exc}"
+    return got, stopped, errors, execution
+
+
 def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
                  limits: Limits | None = None) -> GradingResult:
     """Grade an already read notebook (``nb`` is modified: outputs cleared, probe appended)."""
@@ -69,31 +115,25 @@ def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
     expected = expected_outputs(plan)
     timings["reference"] = time.perf_counter() - started
     clear_outputs(nb)
-    errors: list[CellError] = []
-    with tempfile.TemporaryDirectory(prefix="day4-grader-") as tmp:
-        workdir, exchange = _private_dir(Path(tmp), "work"), _private_dir(Path(tmp), "exchange")
-        write_exchange(plan, exchange)
-        execution = run_notebook(nb, workdir, limits or limits_for(module), probe_cell_source(exchange))
-        timings["execute"] = execution.seconds
-        errors.extend(execution.errors)
-        got, stopped = ProbeOutputs({}, {}), execution.stopped
-        if execution.probe_ran:
-            try:
-                got = read_outputs(exchange)
-            except ProbeReadError as exc:
-                errors.append(CellError(None, "probe", str(exc)))
-                stopped = stopped or f"probe: {exc}"
+    suspicious = scan_notebook(nb, module.GRADED, lang)  # the source, before anything runs
+    got, stopped, errors, execution = _execute(nb, plan, limits or limits_for(module), lang)
+    timings["execute"] = execution.seconds
     flags = integrity_flags(plan, got, module.GRADED, lang)
     ctx = Context(plan, got, expected, lang, stopped, frozenset(f.name for f in flags))
+    flags += drop_confirmed(suspicious, ctx.flagged)
     results: list[CheckResult] = evaluate_all(specs, ctx)
     if hasattr(module, "extra_checks"):
         results.extend(module.extra_checks(ctx))
+    diagnosing = time.perf_counter()
+    results = diagnose(exercise, specs, ctx, results)
+    timings["diagnosis"] = time.perf_counter() - diagnosing
     order = {name: i for i, name in enumerate(module.GRADED)}
     results.sort(key=lambda c: order.get(c.name, len(order)))  # stable: a name's checks stay in order
     timings["total"] = time.perf_counter() - started
     return GradingResult(exercise=exercise, notebook=notebook, checks=tuple(results), flags=flags,
                          errors=tuple(errors), seed=seed, grader_version=__version__,
-                         timings={k: round(v, 3) for k, v in timings.items()})
+                         timings={k: round(v, 3) for k, v in timings.items()},
+                         protections=dict(execution.protections))
 
 
 def grade_notebook(path, *, exercise: str | None = None, seed: int | None = None, lang: str | None = None,

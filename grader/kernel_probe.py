@@ -149,14 +149,25 @@ def _day4_store(key, value, outputs, info):
         info["shape"] = list(array.shape)
 
 
-def _day4_run_plan(plan, arrays, namespace):
-    """Perform every step; return ``(outputs, status)``: arrays by key, and a dict per step."""
+_DAY4_KILLED = "the kernel died or stopped responding during this call; the grader restarted it without this call"
+
+
+def _day4_run_plan(plan, arrays, namespace, progress=None):
+    """Perform every step; return ``(outputs, status)``: arrays by key, and a dict per step.
+    ``progress(key)`` is called before each step; steps listed in ``plan["killed"]`` (they
+    killed or hung the kernel in an earlier run) are not performed."""
     outputs, status, objects = {}, {}, {}
+    killed = set(plan.get("killed", ()))
     for step in plan["steps"]:
         key = step["key"]
         if any(status.get(dep, {}).get("status") != "ok" for dep in step.get("after", ())):
             status[key] = {"status": "skipped"}
             continue
+        if key in killed:
+            status[key] = {"status": "error", "error": _DAY4_KILLED}
+            continue
+        if progress is not None:
+            progress(key)
         try:
             value, info, args = _day4_step(step, namespace, objects, arrays, plan)
         except BaseException as exc:  # the trainee's code raised (KeyboardInterrupt included)
@@ -177,12 +188,18 @@ def _day4_run_plan(plan, arrays, namespace):
     return outputs, status
 
 
-def _day4_grader_probe(exchange, namespace):
+def _day4_grader_probe(exchange, namespace, killed=()):
     with open(_os.path.join(exchange, "plan.json"), encoding="utf-8") as f:
         plan = _json.load(f)
+    plan["killed"] = list(killed)
     with _np.load(_os.path.join(exchange, "inputs.npz"), allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
-    outputs, status = _day4_run_plan(plan, arrays, namespace)
+
+    def progress(key):  # the step running now: if it kills the kernel, the grader skips it next time
+        with open(_os.path.join(exchange, "progress"), "w", encoding="utf-8") as f:
+            f.write(key)
+
+    outputs, status = _day4_run_plan(plan, arrays, namespace, progress)
     _np.savez(_os.path.join(exchange, "outputs.npz"), **outputs)
     with open(_os.path.join(exchange, "status.json"), "w", encoding="utf-8") as f:
         _json.dump(status, f)

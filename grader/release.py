@@ -25,13 +25,17 @@ import ast
 import hashlib
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from .notebook import exercise_from_filename
+
 __all__ = [
     "BEGIN", "END", "MD_BEGIN", "MD_END", "PLACEHOLDER_COMMENT",
-    "placeholder_lines", "exercise_id", "release_notebook", "release_all", "write_notebook_bytes",
+    "Region", "find_regions", "replace_regions", "placeholder_lines", "exercise_id",
+    "release_code", "release_markdown", "release_notebook", "release_all", "write_notebook_bytes",
 ]
 
 BEGIN = "### BEGIN SOLUTION"
@@ -40,7 +44,6 @@ MD_BEGIN = "<!-- BEGIN SOLUTION -->"
 MD_END = "<!-- END SOLUTION -->"
 PLACEHOLDER_COMMENT = "# ここにコードを書いてください (write your code here)"
 
-_EXERCISE_IN_NAME = re.compile(r"(?<![0-9])4_([1-7])(?![0-9])")
 _EXERCISE_ID = re.compile(r"4_[1-7]")
 _MD_MARKER = re.compile(r"<!--\s*(BEGIN|END) SOLUTION\s*-->")
 _VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
@@ -51,21 +54,22 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 def placeholder_lines(name: str, indent: str = "") -> list[str]:
     """The two lines that replace a solution region (without line ends)."""
     message = f"未実装です: {name} を実装してください / not implemented yet: implement {name}"
-    return [f"{indent}{PLACEHOLDER_COMMENT}", f"{indent}raise NotImplementedError({message!r})"]
+    return [f"{indent}{PLACEHOLDER_COMMENT}", f'{indent}raise NotImplementedError("{message}")']
 
 
 def exercise_id(nb: nbformat.NotebookNode, path: Path) -> str:
     """``metadata.grader.exercise`` of a source notebook, else the ``4_x`` token of its file name."""
-    declared = nb.metadata.get("grader", {}).get("exercise")
+    grader = nb.metadata.get("grader")
+    declared = grader.get("exercise") if isinstance(grader, dict) else None
     if declared is not None:
         if not (isinstance(declared, str) and _EXERCISE_ID.fullmatch(declared)):
             raise ValueError(f"{path}: metadata.grader.exercise must be '4_1' ... '4_7', got {declared!r}")
         return declared
-    match = _EXERCISE_IN_NAME.search(Path(path).name)
-    if match is None:
+    from_name = exercise_from_filename(Path(path).name)
+    if from_name is None:
         raise ValueError(f"{path}: cannot tell the exercise: no metadata.grader.exercise and "
                          "no 4_1 ... 4_7 in the file name")
-    return f"4_{match.group(1)}"
+    return from_name
 
 
 # ---------------------------------------------------------------- code cells
@@ -124,21 +128,45 @@ def _region_line(lines: list[str], begin: int, end: int) -> int:
     return begin + 1
 
 
+@dataclass(frozen=True)
+class Region:
+    """One solution region of a code cell: the 0-based line indices of its markers, the
+    graded name it belongs to and the indentation of its ``BEGIN`` marker."""
+
+    begin: int
+    end: int
+    name: str
+    indent: str
+
+
+def find_regions(source: str, fallback_name: str, where: str) -> list[Region]:
+    """The solution regions of a code cell's ``source``; ValueError (naming ``where``) when
+    the markers are unbalanced."""
+    lines = source.split("\n")
+    spans = _solution_regions(lines, where)
+    tree = _parse_cell(source) if spans else None
+    return [Region(begin, end, _enclosing_name(tree, _region_line(lines, begin, end), fallback_name),
+                   lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())])
+            for begin, end in spans]
+
+
+def replace_regions(source: str, regions: list[Region], replacement) -> str:
+    """``source`` with each region (markers included) replaced by ``replacement(region)``, a list
+    of lines."""
+    lines, out, start = source.split("\n"), [], 0
+    for region in regions:
+        out += lines[start:region.begin] + list(replacement(region))
+        start = region.end + 1
+    return "\n".join(out + lines[start:])
+
+
 def release_code(source: str, fallback_name: str, where: str) -> str:
     """``source`` with every solution region replaced by the placeholder."""
-    lines = source.split("\n")
-    regions = _solution_regions(lines, where)
+    regions = find_regions(source, fallback_name, where)
     if not regions:
         return source
-    tree = _parse_cell(source)
-    out, start = [], 0
-    for begin, end in regions:
-        name = _enclosing_name(tree, _region_line(lines, begin, end), fallback_name)
-        indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
-        out += lines[start:begin] + placeholder_lines(name, indent)
-        start = end + 1
-    released = "\n".join(out + lines[start:])
-    if tree is not None and _parse_cell(released) is None:
+    released = replace_regions(source, regions, lambda r: placeholder_lines(r.name, r.indent))
+    if _parse_cell(source) is not None and _parse_cell(released) is None:
         raise ValueError(f"{where}: the cell is no longer valid Python once its solution regions are "
                          "replaced: put the markers around whole statements of one block")
     return released

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import __version__, checks
 from .checks.base import Context, evaluate_all
+from .diagnosis import diagnose
 from .errors import NotebookError, UsageError
 from .grade import PUBLIC_SEED, integrity_flags
 from .kernel_probe import _day4_origin, _day4_run_plan
@@ -136,6 +137,7 @@ def run_selfcheck(exercise: str, namespace: dict, *, lang: str, seed: int = PUBL
     skipped = extra is not None and not getattr(module, "SELFCHECK_EXTRA", True)
     if extra is not None and not skipped:
         results.extend(extra(ctx))
+    results = diagnose(exercise, specs, ctx, results)
     return GradingResult(exercise=exercise, notebook=notebook, checks=tuple(results), flags=flags, seed=seed,
                          grader_version=__version__,
                          timings={"selfcheck": round(time.perf_counter() - started, 3)}), skipped

@@ -77,13 +77,26 @@ class Convolution:
         dtype = np.result_type(dout, self._col)
         dout3 = np.ascontiguousarray(dout, dtype=dtype).reshape(N, FN, OH * OW)
         self.db = dout3.sum(axis=(0, 2))
-        self.dW = np.matmul(dout3, self._col.transpose(0, 2, 1)).sum(axis=0).reshape(self.W.shape)
+        self.dW = _sum_of_products(dout3, self._col).reshape(self.W.shape)
         if not input_grad:
             return None
         dcol = self._dcol = _buffer(self._dcol, self._col.shape, dtype)
         np.matmul(self.W.reshape(FN, -1).T.astype(dtype, copy=False), dout3, out=dcol)
         padded = (N, C, H + 2 * self.pad, W + 2 * self.pad)
         return _crop(add_windows(dcol.reshape(N, C, FH, FW, OH, OW), padded, self.stride), self.pad)
+
+
+def _sum_of_products(dout3: np.ndarray, col: np.ndarray, max_elements: int = 1 << 18) -> np.ndarray:
+    """``sum_n dout3[n] @ col[n].T`` ``(FN, K)`` for ``dout3`` ``(N, FN, P)`` and ``col``
+    ``(N, K, P)``: batched products, a slice of the batch at a time so that the per-image
+    products held at once stay below ``max_elements``."""
+    N, FN, _ = dout3.shape
+    step = max(1, max_elements // (FN * col.shape[1]))
+    total = None
+    for start in range(0, N, step):
+        part = np.matmul(dout3[start:start + step], col[start:start + step].transpose(0, 2, 1)).sum(axis=0)
+        total = part if total is None else total + part
+    return total
 
 
 def _buffer(old, shape: tuple, dtype) -> np.ndarray:
@@ -128,24 +141,19 @@ class MaxPooling:
         OH = conv_output_size(H, self.pool_h, self.pad, self.stride)
         OW = conv_output_size(W, self.pool_w, self.pad, self.stride)
         xp = pad_hw_to(x, self.pad, -np.inf)
-        parts = [xp[(..., *at)] for _, at in self._offsets(OH, OW)]
-        out = parts[0].copy()
-        for part in parts[1:]:
-            np.maximum(out, part, out=out)
-        # arg = r_0 with r_last = 0 and r_k = 0 if part_k == out else 1 + r_(k+1): the first maximum
-        arg = np.zeros_like(out, dtype=np.intp if len(parts) > 127 else np.int8)
-        for part in reversed(parts[:-1]):
-            arg += 1
-            arg *= part != out
+        offsets = [at for _, at in self._offsets(OH, OW)]
+        out = np.empty((N, C, OH, OW), dtype=x.dtype)
+        arg = np.empty(out.shape, dtype=np.intp if len(offsets) > 127 else np.int8)
+        for part in _batch_slices(N, xp[0].size):
+            _max_and_first_argmax(xp[part], offsets, out[part], arg[part])
         self._x_shape, self._dtype, self._arg = x.shape, x.dtype, arg
         return out
 
     def backward(self, dout) -> np.ndarray:
         N, C, H, W = self._x_shape
         OH, OW = self._arg.shape[2:]
-        dout = as_float_array(dout)
+        dout = np.ascontiguousarray(as_float_array(dout))
         dtype = np.result_type(dout, self._dtype)
-        dout = np.ascontiguousarray(dout, dtype=dtype)  # the layout of arg: fast loops
         finite = bool(np.isfinite(dout).all())
         padded = (N, C, H + 2 * self.pad, W + 2 * self.pad)
         dx = np.empty(padded, dtype=dtype)
@@ -153,12 +161,39 @@ class MaxPooling:
         tiled = self.pool_h == self.pool_w == self.stride and (OH * self.stride, OW * self.stride) == padded[2:]
         if not tiled:  # some input position is in no window, or in several
             dx[...] = 0
-        for k, at in self._offsets(OH, OW):
-            if overlapping:
-                dx[(..., *at)] += _routed(dout, self._arg == k, finite)
-            else:
-                _routed(dout, self._arg == k, finite, out=dx[(..., *at)])
+        offsets = list(self._offsets(OH, OW))
+        for part in _batch_slices(N, dx[0].size):
+            d, arg, dx_part = dout[part], self._arg[part], dx[part]
+            for k, at in offsets:
+                if overlapping:
+                    dx_part[(..., *at)] += _routed(d, arg == k, finite)
+                else:
+                    _routed(d, arg == k, finite, out=dx_part[(..., *at)])
         return _crop(dx, self.pad)
+
+
+SLICE_ELEMENTS = 1 << 18  # elements of the (padded) input per slice of the batch
+
+
+def _batch_slices(N: int, per_image: int) -> list:
+    """Slices of the batch axis with about ``SLICE_ELEMENTS`` elements each: the several passes
+    of pooling over one slice then find it in the CPU cache."""
+    step = max(1, SLICE_ELEMENTS // max(1, per_image))
+    return [slice(start, start + step) for start in range(0, N, step)]
+
+
+def _max_and_first_argmax(xp: np.ndarray, offsets: list, out: np.ndarray, arg: np.ndarray) -> None:
+    """``out`` = the maximum over the strided slices ``xp[..., rows, cols]`` of ``offsets``;
+    ``arg`` = the first offset reaching it: ``arg = r_0`` with ``r_last = 0`` and
+    ``r_k = 0 if slice_k == out else 1 + r_(k+1)``."""
+    parts = [xp[(..., *at)] for at in offsets]
+    np.copyto(out, parts[0])
+    for part in parts[1:]:
+        np.maximum(out, part, out=out)
+    arg[...] = 0
+    for part in reversed(parts[:-1]):
+        arg += 1
+        arg *= part != out
 
 
 def _routed(dout: np.ndarray, mask: np.ndarray, finite: bool, out=None) -> np.ndarray:

@@ -35,11 +35,14 @@ def test_im2col_and_col2im_match(book, stride, pad):
     close(book.col2im(dcol, x.shape, 3, 2, stride, pad), reference.col2im(dcol, x.shape, 3, 2, stride, pad), "col2im")
 
 
-@pytest.mark.parametrize("stride, pad", [(1, 0), (1, 1), (2, 1)])
-def test_convolution_matches(book, stride, pad):
+@pytest.mark.parametrize("N, C, FN, F, stride, pad", [
+    (3, 2, 4, 3, 1, 0), (3, 2, 4, 3, 1, 1), (3, 2, 4, 3, 2, 1),
+    (12, 16, 64, 5, 1, 1),  # FN*C*F*F large: the reference sums dW over slices of the batch
+])
+def test_convolution_matches(book, N, C, FN, F, stride, pad):
     rng = np.random.default_rng(1)
-    x = rng.standard_normal((3, 2, 7, 7))
-    W, b = rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
+    x = rng.standard_normal((N, C, 7, 7))
+    W, b = rng.standard_normal((FN, C, F, F)), rng.standard_normal(FN)
     ref, base = reference.Convolution(W, b, stride, pad), book.Convolution(W, b, stride, pad)
     out = ref.forward(x)
     close(base.forward(x), out, "forward")
@@ -60,6 +63,8 @@ def test_max_pooling_matches(book, values):
     close(base.forward(x), out, "forward", rtol=0)
     dout = rng.standard_normal(out.shape)
     close(base.backward(dout), ref.backward(dout), "dx", rtol=0)
+    dout[0, 0, 0, :2] = np.inf, np.nan  # only the maxima receive them; elsewhere dx stays 0
+    np.testing.assert_array_equal(base.backward(dout), ref.backward(dout), err_msg="dx with inf / nan")
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -96,3 +101,22 @@ def test_adam_matches(book):
         base.update(mine, grads)
     # eps 1e-7 (book) vs 1e-8 moves each step by up to lr * 1e-7 / sqrt(v)
     np.testing.assert_allclose(mine["w"], params["w"], rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("pool, stride, pad", [(2, 2, 0), (3, 2, 1), (2, 1, 0), (2, 3, 1)])
+def test_max_pooling_over_slices_of_the_batch_matches(book, monkeypatch, pool, stride, pad):
+    """The reference pools a slice of the batch at a time; cut the slices small, the results stay."""
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 4, (5, 3, 7, 8)).astype(np.float64)  # many ties
+    dout_shape = (5, 3, (7 + 2 * pad - pool) // stride + 1, (8 + 2 * pad - pool) // stride + 1)
+    dout = rng.standard_normal(dout_shape)
+    whole = reference.MaxPooling(pool, pool, stride=stride, pad=pad)
+    expected = whole.forward(x), whole.backward(dout)
+    monkeypatch.setattr("reference.conv_layers.SLICE_ELEMENTS", 100)  # 1 image per slice
+    sliced = reference.MaxPooling(pool, pool, stride=stride, pad=pad)
+    close(sliced.forward(x), expected[0], "forward", rtol=0)
+    close(sliced.backward(dout), expected[1], "dx", rtol=0)
+    if (pool, stride, pad) == (2, 2, 0):
+        base = book.Pooling(2, 2, stride=2)
+        close(base.forward(x[:, :, :6]), sliced.forward(x[:, :, :6]), "forward vs book", rtol=0)
+        close(base.backward(dout[:, :, :3]), sliced.backward(dout[:, :, :3]), "dx vs book", rtol=0)

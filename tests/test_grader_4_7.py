@@ -92,8 +92,9 @@ test_acc_list.append(network.accuracy(x_test[:500], t_test[:500]))
 UNIT = {"SimpleConvNet.param_shapes", "SimpleConvNet.predict", "SimpleConvNet.loss", "SimpleConvNet.gradient",
         "SimpleConvNet.batch_sizes", "SimpleConvNet.input_dtypes", "SimpleConvNet.accuracy"}
 TRAINED = "SimpleConvNet.trained_accuracy"
+# accuracy is checked against the network's own predict, so a wrong forward pass does not cost it
 FORWARD = {"SimpleConvNet.predict", "SimpleConvNet.loss", "SimpleConvNet.gradient", "SimpleConvNet.batch_sizes",
-           "SimpleConvNet.input_dtypes", "SimpleConvNet.accuracy"}
+           "SimpleConvNet.input_dtypes"}
 COPIES = ("(self.params['W1'], self.params['b1'], stride, pad)", "(self.params['W2'], self.params['b2'])",
           "(self.params['W3'], self.params['b3'])")
 
@@ -113,6 +114,9 @@ MUTANTS = {
     "gradient_not_divided_by_batch": (NET.replace("dout = self.last_layer.backward(dout)",
                                                   "dout = self.last_layer.backward(dout) * len(x)"),
                                       {"SimpleConvNet.gradient", "SimpleConvNet.batch_sizes"}),
+    "accuracy_drops_partial_batch": (NET.replace("for i in range(0, len(x), batch_size):",
+                                                 "for i in range(0, len(x) - batch_size + 1, batch_size):"),
+                                     {"SimpleConvNet.accuracy"}),
 }
 
 
@@ -150,6 +154,7 @@ def test_mutant_fails_exactly_its_checks(tmp_path, defect):
     ("", "missing", "`network`"),
     ("network = SimpleConvNet(input_dim=(1, 20, 20))", "failed", "W2 has 1920 rows"),
     ("network = 42", "failed", "no attribute params"),
+    ("network = SimpleConvNet()\nnetwork.params['b3'] = [0.0] * 10", "failed", "network.params['b3']"),
 ])
 def test_unusable_network_costs_only_the_accuracy(tmp_path, network, status, words):
     nb = make_notebook(tmp_path / "4_7.ipynb", [NET, network])
@@ -210,3 +215,45 @@ def test_curves_are_json_lists_thinned_to_a_cap():
     assert len(found["train_loss_list"]) == ex4_7.MAX_CURVE_POINTS
     assert found["train_loss_list"][0] == 2.3 and found["train_loss_list"][-1] == pytest.approx(0.1)
     assert found["test_acc_list"] == [0.9, None]
+
+
+def _graded_network(params: dict, lang="en"):
+    """The trained-accuracy check on a probe result holding ``network.params`` (no kernel)."""
+    plan, _ = ex4_7.build(np.random.default_rng(0))
+    status = {"network": {"status": "ok"}, "network_predict": {"status": "ok"},
+              "network_params": {"status": "ok", "keys": sorted(params)}}
+    got = ProbeOutputs({f"network_params/{k}": v for k, v in params.items()}, status)
+    checks = ex4_7.extra_checks(Context(plan, got, ProbeOutputs({}, {}), lang))
+    return next(c for c in checks if c.id == TRAINED)
+
+
+def test_full_accuracy_passes_with_all_points(monkeypatch):
+    import reference
+
+    net = reference.SimpleConvNet(conv_param={"filter_num": 6, "filter_size": 3, "pad": 1}, hidden_size=12,
+                                  weight_init_std="he", rng=1)
+    x = np.random.default_rng(2).random((30, 1, 28, 28)).astype(np.float32)
+    monkeypatch.setattr(ex4_7, "_mnist_test", lambda: (x, net.predict(x).argmax(axis=1)))
+    check = _graded_network({k: v.astype(np.float32) for k, v in net.params.items()}, lang="ja")
+    assert check.passed and check.status == "passed" and check.points == check.max_points == 4
+    assert check.hint is None and "1.0000" in check.message and "pad 1" in check.message
+    assert check.details["architecture"] == {"filter_num": 6, "filter_size": 3, "pad": 1, "hidden_size": 12}
+
+
+def test_missing_mnist_is_a_grader_error(monkeypatch):
+    from reference.data import MnistNotFoundError
+
+    def no_mnist():
+        raise MnistNotFoundError("no MNIST here")
+
+    monkeypatch.setattr(ex4_7, "_mnist_test", no_mnist)
+    check = _graded_network({k: np.zeros(shape) for k, shape in _shapes().items()})
+    assert check.status == "grader-error" and check.points == 0 and "no MNIST here" in check.message
+
+
+def test_nonfinite_weights_score_zero_without_warnings(monkeypatch):
+    x = np.random.default_rng(3).random((10, 1, 28, 28)).astype(np.float32)
+    monkeypatch.setattr(ex4_7, "_mnist_test", lambda: (x, np.arange(10)))
+    params = {k: np.full(shape, np.nan if k == "W1" else 1e30) for k, shape in _shapes().items()}
+    check = _graded_network(params)
+    assert check.status == "failed" and check.points == 0 and check.details["accuracy"] <= 0.2

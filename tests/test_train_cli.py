@@ -38,7 +38,7 @@ def trained(tmp_path_factory):
 
 def test_training_prints_an_epoch_line_and_a_final_line(trained):
     _, lines = trained
-    assert lines[0].startswith("training on 2000 images, testing on 10000: 1 epochs, batch 100, adam lr 0.001")
+    assert lines[0].startswith("training on 2000 images, testing on 10000: 1 epochs, batch 100, adam lr 0.002 x0.5/epoch")
     epoch = [EPOCH_LINE.match(line) for line in lines if line.startswith("epoch")]
     assert len(epoch) == 1 and epoch[0], lines
     loss, train_acc, test_acc, _ = (float(g) for g in epoch[0].groups())

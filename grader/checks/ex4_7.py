@@ -13,14 +13,18 @@ of averaged is off by a factor of N and still fails.
 ``network.params``, infers the architecture from the shapes (input ``(1, 28, 28)``, stride 1,
 pad 0 or, when the shapes say so, another pad below the filter size), loads them into a
 reference SimpleConvNet in the grader process and measures the accuracy on the 10,000 MNIST
-test images (``load_mnist(normalize=True)``). Points: all at >= 0.97, none at <= 0.90,
-linear in between. Calibration: the source notebook (3 epochs of 60,000 images, Adam
-lr=0.001, batch 100, float32; about a minute on 2 cores) reaches 0.986 here; one epoch of the
-same reaches about 0.97; the textbook setup trained on only 10,000 images for one epoch
-about 0.90. So 0.97 asks for the work the notebook describes with a margin, and anything
-that learned something earns part of the points. The curves ``train_loss_list``,
-``train_acc_list``, ``test_acc_list`` (when the notebook kept them) go to that check's
-``details["curves"]`` for the reports; they do not score.
+test images (``load_mnist(normalize=True)``, float32). Points: all at >= 0.97, none at <= 0.90,
+linear in between (2 decimals). Calibration, on 2 busy cores: the source notebook (3 epochs of
+60,000 images, Adam lr=0.001, batch 100, float32; 72 s) scores 0.9822 here, the same as its own
+last test accuracy (its epochs: 0.9675, 0.9775, 0.9822); the textbook setup (float64,
+weight_init_std=0.01, same Adam) scores 0.964 after one epoch (0.976 with batches of 50), 0.942
+after one epoch of 30,000 images, 0.90 after 10,000. So the notebook as written clears 0.97 with
+a margin of 0.012, one epoch of it comes close (3.86 points), and a network that learned
+something but too little gets part of the points. Checks (points): param_shapes 1, predict 2,
+loss 2, gradient 2, batch_sizes 1, input_dtypes 1, accuracy 1, trained_accuracy 4. The
+curves ``train_loss_list``, ``train_acc_list``, ``test_acc_list`` (when the notebook kept them
+and the probe has the ``global_array`` op) go to that check's ``details["curves"]`` for the
+reports; they do not score.
 """
 from __future__ import annotations
 
@@ -29,13 +33,13 @@ import functools
 import numpy as np
 
 import reference
-from reference.shapes import conv_output_size
 
+from ..compare import compare_arrays
 from ..execute import Limits
 from ..messages import text
 from ..probe import PlanBuilder, describe_step
 from ..results import CheckResult, Status
-from .base import Context, Spec, _result, _step_problem
+from .base import Context, Spec, make_result, step_problem
 
 EXERCISE = "4_7"
 GRADED = ("SimpleConvNet",)
@@ -84,10 +88,10 @@ _HINTS = {
         "ja": "float32 や整数の画像も受け付けます (predict の最初で np.asarray(x, dtype=...) に変換するなど)。",
         "en": "Accept float32 and integer images (e.g. convert with np.asarray(x, dtype=...) first in predict)."},
     "accuracy": {
-        "ja": "accuracy は argmax(predict) とラベルが一致する割合です。t が one-hot なら argmax でラベルに直し、"
-              "最後の半端なバッチも数えて len(x) で割ります。",
-        "en": "accuracy is the fraction where argmax(predict) equals the label: turn one-hot t into labels with "
-              "argmax, count the last partial batch too, and divide by len(x)."},
+        "ja": "accuracy は argmax(predict) とラベルが一致する割合です (期待値はあなたの predict の結果から求めています)。"
+              "t が one-hot なら argmax でラベルに直し、最後の半端なバッチも数えて len(x) で割ります。",
+        "en": "accuracy is the fraction where argmax(predict) equals the label (the expected value comes from your own "
+              "predict). Turn one-hot t into labels with argmax, count the last partial batch too, divide by len(x)."},
     "trained_accuracy": {
         "ja": "ノートブックの最後で network が学習済みの SimpleConvNet になるようにします (load_mnist(normalize=True)、"
               "Adam lr=0.001 で数エポック)。採点は network.params だけを使い、入力 (1, 28, 28)、stride 1 として計算します。",
@@ -120,41 +124,19 @@ def _say(key: str, lang: str, **fields) -> str:
     return entry[lang if lang in entry else "en"].format(**fields)
 
 
-def _shapes(kw: dict) -> dict:
-    """The parameter shapes of a SimpleConvNet built with ``kw``."""
-    (C, H, W), conv = kw["input_dim"], kw["conv_param"]
-    fn, fs, pad, stride = conv["filter_num"], conv["filter_size"], conv["pad"], conv["stride"]
-    ph = conv_output_size(conv_output_size(H, fs, pad, stride), 2, 0, 2)
-    pw = conv_output_size(conv_output_size(W, fs, pad, stride), 2, 0, 2)
-    hidden, out = kw["hidden_size"], kw["output_size"]
-    return {"W1": (fn, C, fs, fs), "b1": (fn,), "W2": (fn * ph * pw, hidden), "b2": (hidden,),
-            "W3": (hidden, out), "b3": (out,)}
-
-
 def _f32(values) -> np.ndarray:
     """float64 values that float32 holds exactly."""
     return np.asarray(values, dtype=np.float32).astype(np.float64)
 
 
-def _draw_params(rng, shapes: dict) -> dict:
-    """Weights giving scores of order 1 and ReLUs that cut about half; biases non-zero."""
-    out = {}
-    for k, shape in shapes.items():
-        fan_in = int(np.prod(shape[1:])) if k == "W1" else shape[0]
-        scale = 0.1 if k.startswith("b") else np.sqrt(2.0 / fan_in)
-        out[k] = _f32(scale * rng.standard_normal(shape))
-    return out
-
-
-def _accuracy_labels(rng, params: dict, x: np.ndarray, n_right: int) -> np.ndarray:
-    """Labels that the reference network (with ``params``) gets right for ``n_right`` images."""
+def _reference_small(rng) -> reference.SimpleConvNet:
+    """The reference network of ``_SMALL`` with drawn parameters: scores of order 1, ReLUs that
+    cut about half, non-zero biases."""
     net = reference.SimpleConvNet(**dict(_SMALL, input_dim=tuple(_SMALL["input_dim"])))
-    for k, v in params.items():
-        net.params[k][...] = v
-    t = net.predict(x).argmax(axis=1)
-    wrong = rng.permutation(len(x))[n_right:]
-    t[wrong] = (t[wrong] + rng.integers(1, _SMALL["output_size"], len(wrong))) % _SMALL["output_size"]
-    return t
+    for k, param in net.params.items():
+        fan_in = int(np.prod(param.shape[1:])) if k == "W1" else param.shape[0]
+        param[...] = _f32((0.1 if k[0] == "b" else np.sqrt(2.0 / fan_in)) * rng.standard_normal(param.shape))
+    return net
 
 
 def build(rng: np.random.Generator):
@@ -163,40 +145,41 @@ def build(rng: np.random.Generator):
     for tag, kw in (("small", _SMALL), ("strided", _STRIDED), ("default", {})):
         plan.new(f"net_{tag}", "SimpleConvNet", watch=_WATCH, **kw)
         plan.attr(f"params_{tag}", f"net_{tag}", "params")
-    values = _draw_params(rng, _shapes(_SMALL))
-    plan.setitems("set_small", "net_small", "params", {k: plan.array(f"param_{k}", v) for k, v in values.items()},
-                  after=("params_small",))
-    K = _SMALL["output_size"]
+    ref = _reference_small(rng)
+    values = {k: plan.array(f"param_{k}", v.copy()) for k, v in ref.params.items()}
+    plan.setitems("set_small", "net_small", "params", values, after=("params_small",))
+    K, shape = _SMALL["output_size"], tuple(_SMALL["input_dim"])
 
-    def method(key, name, *args):
-        return plan.method(key, "net_small", name, *args, watch=_WATCH, after=("set_small",))
+    def method(key, name, *args, **kwargs):
+        return plan.method(key, "net_small", name, *args, watch=_WATCH, after=("set_small",), **kwargs)
 
     def images(name, n, dtype=np.float64):
-        return plan.array(name, _f32(rng.random((n,) + tuple(_SMALL["input_dim"]))).astype(dtype))
+        return plan.array(name, _f32(rng.random((n,) + shape)).astype(dtype))
 
-    x_a, t_a = images("x_a", 4), rng.integers(0, K, 4)
+    t_a, t_b, t_c = rng.integers(0, K, 4), rng.integers(0, K, 7), rng.integers(0, K, 3)
+    x_a, x_b, x_c = images("x_a", 4), images("x_b", 7), images("x_c", 3, np.float32)
     method("predict_a", "predict", x_a)
     method("loss_labels", "loss", x_a, plan.array("t_a", t_a))
     method("loss_onehot", "loss", x_a, plan.array("t_a_onehot", np.eye(K)[t_a]))
     method("gradient_a", "gradient", x_a, plan.array("t_a", t_a))
-    x_b, t_b = images("x_b", 7), rng.integers(0, K, 7)
-    method("predict_b", "predict", x_b)
+    method("predict_b", "predict", x_b)  # another batch size on the same object
     method("gradient_b", "gradient", x_b, plan.array("t_b_onehot", np.eye(K)[t_b]))
-    x_c = images("x_c", 3, np.float32)
     method("predict_f32", "predict", x_c)
-    method("loss_f32", "loss", x_c, plan.array("t_c", rng.integers(0, K, 3)))
-    method("predict_int", "predict", plan.array("x_int", rng.integers(0, 4, (3,) + tuple(_SMALL["input_dim"]))))
-    x_d = rng.random((20,) + tuple(_SMALL["input_dim"]))
-    t_d = _accuracy_labels(rng, values, _f32(x_d), 13)
-    x_d = plan.array("x_d", _f32(x_d))
+    method("loss_f32", "loss", x_c, plan.array("t_c", t_c))
+    method("predict_int", "predict", plan.array("x_int", rng.integers(0, 4, (3,) + shape)))
+    x_d = _f32(rng.random((20,) + shape))  # labels: the reference is right on 13 of 20 images
+    t_d = ref.predict(x_d).argmax(axis=1)
+    wrong = rng.permutation(20)[13:]
+    t_d[wrong] = (t_d[wrong] + rng.integers(1, K, len(wrong))) % K
+    x_d = plan.array("x_d", x_d)
+    method("predict_d", "predict", x_d)
     method("accuracy_default", "accuracy", x_d, plan.array("t_d", t_d))
-    plan.method("accuracy_partial", "net_small", "accuracy", x_d, plan.array("t_d", t_d), batch_size=6,
-                watch=_WATCH, after=("set_small",))
-    plan.method("accuracy_onehot", "net_small", "accuracy", x_d, plan.array("t_d_onehot", np.eye(K)[t_d]),
-                batch_size=5, watch=_WATCH, after=("set_small",))
+    method("accuracy_partial", "accuracy", x_d, plan.array("t_d", t_d), batch_size=6)
+    method("accuracy_onehot", "accuracy", x_d, plan.array("t_d_onehot", np.eye(K)[t_d]), batch_size=5)
     plan.global_("network", "network")
     plan.attr("network_params", "network", "params")
-    plan.method("network_predict", "network", "predict", plan.array("x_mnist", _f32(rng.random((2, 1, 28, 28)))),
+    # only to see whether ``network`` runs the reference's code; its scores are not used
+    plan.method("network_predict", "network", "predict", plan.array("x_28", _f32(rng.random((2, 1, 28, 28)))),
                 watch=_WATCH)
     add_curve = getattr(plan, "global_array", None)  # an op of newer probes; without it, no curves
     for name in CURVE_NAMES if add_curve else ():
@@ -209,35 +192,56 @@ def build(rng: np.random.Generator):
         Spec("SimpleConvNet.batch_sizes", 1, ("predict_b", "gradient_b"), hint=h["batch_sizes"]),
         Spec("SimpleConvNet.input_dtypes", 1, ("predict_f32", "loss_f32", "predict_int"), precision="float32",
              hint=h["input_dtypes"]),
-        Spec("SimpleConvNet.accuracy", 1, ("accuracy_default", "accuracy_partial", "accuracy_onehot"),
-             hint=h["accuracy"]),
     ]
 
 
 def _param_shapes(ctx: Context) -> CheckResult:
     """The keys and shapes of ``params`` of three freshly built networks (values are random)."""
     spec = Spec("SimpleConvNet.param_shapes", 1, hint=_HINTS["param_shapes"])
+    fail = functools.partial(make_result, spec, ctx, Status.FAILED)
     if spec.name in ctx.flagged:
-        return _result(spec, ctx, Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
+        return fail(text("uses_reference", ctx.lang, name=spec.name))
     keys = ("params_small", "params_strided", "params_default")
     for key in keys:
-        problem = _step_problem(spec, ctx, key)
+        problem = step_problem(spec, ctx, key)
         if problem is not None:
-            return _result(spec, ctx, *problem)
+            return make_result(spec, ctx, *problem)
         call, expected, got = describe_step(ctx.plan, key), ctx.expected.step_status(key), ctx.got.step_status(key)
         if got.get("keys") != expected.get("keys"):
-            return _result(spec, ctx, Status.FAILED, text("keys", ctx.lang, call=call, expected=expected.get("keys"),
-                                                           received=got.get("keys")))
+            return fail(text("keys", ctx.lang, call=call, expected=expected.get("keys"), received=got.get("keys")))
         for k in expected["keys"]:
             label, value = f"{call}[{k!r}]", ctx.got.arrays.get(f"{key}/{k}")
             if value is None:
-                bad = got.get("bad_items", {}).get(k, "?")
-                return _result(spec, ctx, Status.FAILED, text("badtype", ctx.lang, call=label, type=bad))
+                return fail(text("badtype", ctx.lang, call=label, type=got.get("bad_items", {}).get(k, "?")))
             want = ctx.expected.arrays[f"{key}/{k}"].shape
             if value.shape != want:
-                return _result(spec, ctx, Status.FAILED, text("shape", ctx.lang, call=label, expected=want,
-                                                               received=value.shape), {"call": label})
-    return _result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, keys[-1])))
+                return fail(text("shape", ctx.lang, call=label, expected=want, received=value.shape), {"call": label})
+    return make_result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, keys[-1])))
+
+
+def _accuracy(ctx: Context) -> CheckResult:
+    """``accuracy`` agrees with the network's own ``predict`` on the same images, so that a wrong
+    forward pass costs the forward checks only."""
+    spec = Spec("SimpleConvNet.accuracy", 1, hint=_HINTS["accuracy"])
+    fail = functools.partial(make_result, spec, ctx, Status.FAILED)
+    if spec.name in ctx.flagged:
+        return fail(text("uses_reference", ctx.lang, name=spec.name))
+    keys = ("predict_d", "accuracy_default", "accuracy_partial", "accuracy_onehot")
+    for key in keys:
+        problem = step_problem(spec, ctx, key)
+        if problem is not None:
+            return make_result(spec, ctx, *problem)
+    scores, t = ctx.got.arrays["predict_d"], ctx.plan.arrays["t_d"]
+    if scores.shape != (len(t), _SMALL["output_size"]):
+        return fail(text("shape", ctx.lang, call=describe_step(ctx.plan, keys[0]),
+                         expected=(len(t), _SMALL["output_size"]), received=scores.shape))
+    want = np.asarray(np.mean(scores.argmax(axis=1) == t))
+    for key in keys[1:]:
+        cmp = compare_arrays(ctx.got.arrays[key], want)
+        if not cmp.ok:
+            call = describe_step(ctx.plan, key)
+            return fail(text(cmp.reason, ctx.lang, call=call, **cmp.fields), {"call": call, **cmp.fields})
+    return make_result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, keys[-1])))
 
 
 def infer_architecture(shapes: dict) -> dict:
@@ -283,7 +287,8 @@ def mnist_accuracy(params: dict, arch: dict) -> float:
     for k in KEYS:
         net.params[k][...] = params[k]
     x, t = _mnist_test()
-    return net.accuracy(x, t, batch_size=1000)
+    with np.errstate(all="ignore"):  # NaN or huge weights are the trainee's; they just score low
+        return net.accuracy(x, t, batch_size=1000)
 
 
 def curves(ctx: Context) -> dict:
@@ -308,12 +313,15 @@ def _trained_params(spec: Spec, ctx: Context, fail):
             return fail(Status.FAILED, _say("no_params", ctx.lang))
         if state == "badtype":
             return fail(Status.FAILED, _say("not_dict", ctx.lang, type=ctx.got.step_status(key).get("type", "?")))
-        problem = _step_problem(spec, ctx, key)
+        problem = step_problem(spec, ctx, key)
         if problem is not None:
             return fail(*problem)
     if ctx.got.step_status("network_predict").get("reference_calls"):
         return fail(Status.FAILED, _say("ref_network", ctx.lang))
-    names = ctx.got.step_status("network_params").get("keys", ())
+    info = ctx.got.step_status("network_params")
+    for k, problem in info.get("bad_items", {}).items():
+        return fail(Status.FAILED, text("badtype", ctx.lang, call=f"network.params[{k!r}]", type=problem))
+    names = info.get("keys", ())
     return {k: ctx.got.arrays[f"network_params/{k}"] for k in names if f"network_params/{k}" in ctx.got.arrays}
 
 
@@ -323,7 +331,7 @@ def _trained_accuracy(ctx: Context) -> CheckResult:
     details = {"curves": found} if found else {}
 
     def fail(status, message, extra=None):
-        return _result(spec, ctx, status, message, {**details, **(extra or {})})
+        return make_result(spec, ctx, status, message, {**details, **(extra or {})})
 
     if spec.name in ctx.flagged:
         return fail(Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
@@ -354,4 +362,4 @@ def _trained_accuracy(ctx: Context) -> CheckResult:
 
 def extra_checks(ctx: Context) -> list[CheckResult]:
     """The checks that are not a comparison with the reference's outputs."""
-    return [_param_shapes(ctx), _trained_accuracy(ctx)]
+    return [_accuracy(ctx), _param_shapes(ctx), _trained_accuracy(ctx)]
