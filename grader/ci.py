@@ -276,7 +276,7 @@ def _recorded(jobs: list[_Job], results: dict) -> dict:
     scores: dict[str, dict[str, float]] = {}
     for job in jobs:
         if job.suite == "samples" and isinstance(results[job], GradingResult):
-            scores.setdefault(job.trainee, {})[job.exercise] = results[job].score
+            scores.setdefault(job.trainee, {})[job.exercise] = float(results[job].score)
     return scores
 
 

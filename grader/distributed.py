@@ -49,11 +49,8 @@ class DaskExecutor(cf.Executor):
         return self._inner.submit(fn, path, *args, data=_read_capped(path), **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Close the client; its unfinished tasks are then released by the scheduler."""
         try:
-            if cancel_futures:
-                futures = list(self._inner._futures)
-                if futures:
-                    self.client.cancel(futures)
             self._inner.shutdown(wait=wait and not cancel_futures)
         finally:
             self.client.close()

@@ -1,4 +1,5 @@
-"""Running a notebook: the only module that talks to nbclient and jupyter_client.
+"""Running a notebook: with :mod:`grader.kernel_client`, the only module that talks to
+nbclient and jupyter_client.
 
 A fresh kernel per notebook, started through :mod:`grader.launcher` (rlimits, a scrubbed
 environment, and where the system allows: a uid of its own, PID/network/IPC/mount
@@ -12,10 +13,7 @@ namespaces), talking over IPC sockets in a throwaway folder. Cells run one by on
 - The whole run has a wall-clock deadline, enforced from outside by a watchdog thread that
   kills the kernel's whole process tree; it also kills a kernel that fills the folders it
   shares with the grader beyond ``disk_bytes``.
-- Outputs are capped while they arrive (:class:`OutputCappedClient`): per cell and per
-  notebook; a flood is cut off (the cell is interrupted) and recorded as ``output-limit``.
-  No kernel message larger than ``message_bytes`` is ever received (ZMQ_MAXMSGSIZE: the
-  connection is dropped instead, and the loss recorded), and at most ``_QUEUED`` wait.
+- Outputs are capped while they arrive (:mod:`grader.kernel_client`).
 """
 from __future__ import annotations
 
@@ -23,8 +21,6 @@ import json
 import os
 import shutil
 import subprocess
-import signal
-import sys
 import tempfile
 import threading
 import time
@@ -32,15 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import zmq
-import zmq.asyncio
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import ensure_async, run_sync
-from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from zmq.utils.monitor import recv_monitor_message
 
-from .launcher import launcher_argv
+from .kernel_client import GraderKernelManager, OutputCappedClient
+from .launcher import PROTECTIONS, launcher_argv
 from .limits import Limits, UidSlot, kill_tree
 from .results import CellError
 
@@ -77,162 +68,6 @@ def kernel_environment(workdir: Path, extra: dict | None = None) -> dict:
     return env
 
 
-_TIMEOUT_NAME = "CellTimeoutError"
-_QUEUED = 32  # ZMQ_RCVHWM: kernel messages waiting in the grader, each at most message_bytes
-
-
-class GraderKernelManager(AsyncKernelManager):
-    """Starts the kernel through the launcher, and gives clients a zmq context whose sockets
-    refuse oversized messages and queue few."""
-
-    def configure(self, wrap_argv, limits: Limits) -> None:
-        self._wrap_argv = wrap_argv
-        self._context = zmq.asyncio.Context()
-        self._context.setsockopt(zmq.MAXMSGSIZE, int(limits.message_bytes))
-        self._context.setsockopt(zmq.RCVHWM, _QUEUED)
-        self._context.setsockopt(zmq.LINGER, 0)
-
-    def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", os.path.realpath(self.connection_file)]
-        return self._wrap_argv(argv + list(extra_arguments or []))
-
-    def client(self, **kwargs):
-        kwargs.setdefault("context", self._context)
-        return super().client(**kwargs)
-
-    def close_context(self) -> None:
-        self._context.destroy(linger=0)
-
-
-def _size(value, budget: int) -> int:
-    """Roughly the bytes of a message's content (strings and containers), at most ``budget``."""
-    if isinstance(value, (str, bytes)):
-        return len(value)
-    if isinstance(value, dict):
-        value = list(value.keys()) + list(value.values())
-    if isinstance(value, (list, tuple)):
-        total = 0
-        for item in value:
-            total += _size(item, budget - total)
-            if total >= budget:
-                break
-        return total
-    return 8
-
-
-class OutputCappedClient(NotebookClient):
-    """nbclient with the grader's policies: errors collected (``errors``), timeouts noted
-    (``timed_out``), outputs kept only up to the caps, and a ``ping`` to tell an interrupted
-    kernel from a hung one."""
-
-    def __init__(self, nb, km, limits: Limits, probe_index: int):
-        super().__init__(
-            nb, km=km, timeout=max(1, int(limits.cell_timeout)), startup_timeout=int(limits.startup_timeout),
-            allow_errors=True, interrupt_on_timeout=True, record_timing=False, iopub_timeout=2,
-            error_on_timeout={"ename": _TIMEOUT_NAME, "evalue": f"{limits.cell_timeout:g}", "traceback": []},
-            on_cell_error=self._on_error, shutdown_kernel="immediate", resources={"metadata": {}},
-        )
-        self.owns_km = True  # nbclient then shuts the kernel down and closes its sockets
-        self.caps, self.probe_index = limits, probe_index
-        self.errors: list[CellError] = []
-        self.timed_out: set[int] = set()
-        self.flooded: set[int] = set()
-        self.kept_cell = self.kept_total = 0
-        self.monitor = None
-        self.current_index = -2
-
-    def _index(self, cell_index):
-        return None if cell_index == self.probe_index else cell_index
-
-    def _on_error(self, cell, cell_index, execute_reply):
-        content = execute_reply.get("content", {})
-        if content.get("ename") == _TIMEOUT_NAME:
-            self.timed_out.add(cell_index)
-            self.errors.append(CellError(self._index(cell_index), "timeout", f"{self.caps.cell_timeout:g}"))
-        elif cell_index not in self.flooded:  # a flood's KeyboardInterrupt is not the trainee's error
-            message = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
-            self.errors.append(CellError(self._index(cell_index), "error", _short(message)))
-
-    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
-        self.kept_cell, self.current_index = 0, cell_index
-        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-
-    execute_cell = run_sync(async_execute_cell)
-
-    def _admit(self, content, cell_index: int) -> bool:
-        budget = self.caps.output_cell_bytes - self.kept_cell
-        size = _size(content, max(0, budget) + 1)
-        if size <= budget and self.kept_total + size <= self.caps.output_notebook_bytes:
-            self.kept_cell += size
-            self.kept_total += size
-            return True
-        self.flood(cell_index)
-        return False
-
-    def flood(self, cell_index: int) -> None:
-        """Cut a flood off: record it once per cell, interrupt the cell."""
-        if cell_index in self.flooded:
-            return
-        self.flooded.add(cell_index)
-        limit = min(self.caps.output_cell_bytes, self.caps.output_notebook_bytes)
-        self.errors.append(CellError(self._index(cell_index), "output-limit", str(limit)))
-        pgid = getattr(self.km.provisioner, "pgid", None) if self.km is not None else None
-        if pgid:
-            try:
-                os.killpg(pgid, signal.SIGINT)
-            except OSError:
-                pass
-
-    def output(self, outs, msg, display_id, cell_index):
-        if not self._admit(msg.get("content"), cell_index):
-            return None
-        return super().output(outs, msg, display_id, cell_index)
-
-    def _update_display_id(self, display_id, msg):
-        if self._admit(msg.get("content"), self.current_index):
-            super()._update_display_id(display_id, msg)
-
-    def handle_comm_msg(self, outs, msg, cell_index):
-        if self._admit(msg.get("content"), cell_index):
-            super().handle_comm_msg(outs, msg, cell_index)
-
-    def watch_iopub(self) -> None:
-        """Watch the output socket for connections dropped over an oversized message (a
-        synchronous PAIR socket on the same zmq context, polled after each cell)."""
-        socket = self.kc.iopub_channel.socket
-        address = f"inproc://day4-monitor-{id(self)}"
-        socket.monitor(address, zmq.EVENT_DISCONNECTED)
-        self.monitor = zmq.Context.shadow(socket.context.underlying).socket(zmq.PAIR)
-        self.monitor.connect(address)
-
-    def close_monitor(self) -> None:
-        if self.monitor is not None:
-            self.monitor.close(linger=0)
-            self.monitor = None
-
-    def check_dropped(self, cell_index: int) -> None:
-        dropped = False
-        while self.monitor is not None and self.monitor.poll(0):
-            dropped = recv_monitor_message(self.monitor)["event"] == zmq.EVENT_DISCONNECTED or dropped
-        if dropped:
-            self.flood(cell_index)
-
-    async def _async_ping(self, timeout: float) -> bool:
-        """Whether the kernel answers a request within ``timeout`` seconds."""
-        msg_id = self.kc.execute("", silent=True, store_history=False)
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=left))
-            except Exception:  # queue.Empty, or the kernel died meanwhile
-                return False
-            if msg["parent_header"].get("msg_id") == msg_id:
-                return True
-        return False
-
-    ping = run_sync(_async_ping)
-
-
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -266,20 +101,18 @@ class _Run:
         self.on_probe_failure = on_probe_failure
         self.cells = len(nb.cells)  # the notebook's own cells; the probe is appended after them
         self.execution = Execution()
-        self.killed = threading.Event()
-        self.kill_reason = "deadline"
+        self.killed = threading.Event()  # the deadline: no kernel any more
+        self.disk_full = threading.Event()  # this kernel wrote too much: killed, its files removed
         self.lock = threading.Lock()
         self.km = None  # the current attempt's kernel manager
         self.root = Path(tempfile.mkdtemp(prefix="day4-kernel-", dir="/tmp" if os.path.isdir("/tmp") else None))
         os.chmod(self.root, 0o711)
         self.slot = UidSlot(enabled=limits.isolate)
 
-    def kill(self, reason: str = "deadline") -> None:
-        """Kill the current kernel's whole process tree (the outer deadline's last resort)."""
+    def kill(self) -> None:
+        """Kill the current kernel's whole process tree for good (the outer deadline)."""
         with self.lock:
-            if not self.killed.is_set():
-                self.kill_reason = reason
-                self.killed.set()
+            self.killed.set()
             self._kill_current()
 
     def _kill_current(self) -> None:
@@ -290,15 +123,29 @@ class _Run:
         with self.lock:
             self._kill_current()
 
+    def _written_to(self) -> list[Path]:
+        """The folders the kernel writes on the grader's disk (its private tmpfs do not count)."""
+        folders = self.shared + [self.root]
+        return folders if self.execution.protections.get("private_tmp") else folders + [self.workdir]
+
     def _watchdog(self, stop: threading.Event, deadline_at: float) -> None:
         while not stop.wait(0.25):
             if time.monotonic() >= deadline_at:
-                return self.kill("deadline")
-            folders = self.shared + [self.root]
-            if not self.execution.protections.get("private_tmp"):
-                folders.append(self.workdir)
-            if _folder_usage(folders) > self.limits.disk_bytes:
-                return self.kill("disk-limit")
+                return self.kill()
+            if not self.disk_full.is_set() and _folder_usage(self._written_to()) > self.limits.disk_bytes:
+                self.disk_full.set()
+                self._kill_hung()
+
+    def _remove_written(self) -> None:
+        """After a kernel filled the disk: remove every file it left (the grader's stay)."""
+        for folder in self._written_to():
+            for entry in set(os.listdir(folder)) - self.initial.get(folder, set()):
+                path = folder / entry
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        self.disk_full.clear()
 
     def run(self, probe_source: str | None) -> Execution:
         start = time.monotonic()
@@ -306,6 +153,7 @@ class _Run:
         threading.Thread(target=self._watchdog, args=(stop, start + self.limits.deadline), daemon=True).start()
         skipped: dict[int, CellError] = {}  # cells not run again: they killed, hung or timed out a kernel
         errors: list[CellError] = []
+        self.initial = {f: set(os.listdir(f)) for f in self.shared + [self.root, self.workdir]}
         try:
             for attempt in range(self.limits.restarts + 1):
                 self.execution.restarts = attempt
@@ -314,8 +162,11 @@ class _Run:
                     break
                 kind, index = culprit
                 if self.killed.is_set():
-                    self._stop(self.kill_reason, index, errors)
+                    self._stop("deadline", index, errors)
                     break
+                if self.disk_full.is_set():
+                    kind = "disk-limit"
+                    self._remove_written()
                 skipped.update({e.cell: e for e in errors if e.kind == "timeout" and e.cell is not None})
                 errors = [e for e in errors if e.cell not in skipped]
                 if index is None:  # the probe: skip the step it was running, then everything again
@@ -369,9 +220,12 @@ class _Run:
                 with self.lock:
                     self.km = km
                 with client.setup_kernel(env=self.env, cwd=str(self.workdir), stdout=subprocess.DEVNULL, stderr=log):
-                    self._read_state(state)
-                    client.watch_iopub()
-                    return self._run_cells(client, probe_source, skipped), client.errors
+                    try:
+                        self._read_state(state)
+                        client.watch_iopub()
+                        return self._run_cells(client, probe_source, skipped), client.errors
+                    finally:  # the whole tree, before nbclient's shutdown kills only the process group
+                        self._kill_hung()
         except DeadKernelError:
             return ("kernel-died", None), client.errors
         except RuntimeError as exc:  # the kernel failed to start or died while starting
@@ -387,11 +241,16 @@ class _Run:
     def _read_state(self, state: Path) -> None:
         if self.execution.protections:
             return  # the first attempt's
-        try:
-            data = json.loads(state.read_text(encoding="utf-8")[:100_000])
-        except (OSError, ValueError):
-            data = {}
-        self.execution.protections = {str(k): bool(v) for k, v in data.get("protections", {}).items()}
+        data, waited = {}, 0.0
+        while waited < 2.0:  # the outer launcher writes it once the kernel's setup is done
+            try:
+                data = json.loads(state.read_text(encoding="utf-8")[:100_000])
+                break
+            except (OSError, ValueError):
+                time.sleep(0.05)
+                waited += 0.05
+        reported = data.get("protections", {})
+        self.execution.protections = {k: bool(reported.get(k, False)) for k in PROTECTIONS}  # unreported: off
         self.execution.protections["output_caps"] = True
         self.execution.problems = [str(p)[:300] for p in data.get("problems", [])][:20]
 

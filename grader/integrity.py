@@ -117,11 +117,8 @@ class _Scanner(ast.NodeVisitor):
         if node.attr in _IPYTHON_ATTRS or (node.attr in ("register", "unregister") and
                                            isinstance(node.value, ast.Attribute) and node.value.attr == "events"):
             self.add("ipython", node.attr if node.attr in _IPYTHON_ATTRS else f"events.{node.attr}", node)
-        path = self.path(node)
-        if path is not None:
-            self._check_use(path, node)
-        else:
-            self.generic_visit(node)
+        self._check_use(self.path(node), node)
+        self.generic_visit(node)
 
     def _check_use(self, path, node):
         if path and path.split(".")[0] == "reference" and path.split(".")[-1] in self.graded:

@@ -27,10 +27,11 @@ import sys
 from .limits import kill_tree
 from .sandbox import libc_call, needed_paths, private_mounts, unshare
 
-__all__ = ["main", "launcher_argv"]
+__all__ = ["main", "launcher_argv", "PROTECTIONS"]
 
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
-NAMESPACE_KEYS = ("pidns", "netns", "ipcns", "mountns", "proc", "readonly_fs", "private_tmp", "hidden_home")
+PROTECTIONS = ("rlimits", "pdeathsig", "uid", "nproc", "pidns", "netns", "ipcns", "mountns", "proc", "readonly_fs",
+               "private_tmp", "hidden_home")  # what the state file reports, each True or False
 
 
 def launcher_argv(config: dict, kernel_argv: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ MNT_DETACH = 2
 TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 HIDDEN_DIRS = ("/root", "/home", "/run/user")
 _SKIP_READONLY = ("/proc", "/sys", "/dev")
+SMALL_TMPFS = 16 * 1024 * 1024  # /var/tmp, /dev/shm, /run/lock and the hidden folders
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -167,7 +168,7 @@ def private_mounts(*, new_proc: bool, keep_ro, keep_rw, workdir: str, owner: tup
     for key, tops, mode in (("private_tmp", plan.temp, 0o1777), ("hidden_home", plan.hidden, 0o755)):
         for top in tops:
             try:
-                _cover(plan, top, mode, tmpfs_bytes if key == "private_tmp" else 16 * 1024 * 1024)
+                _cover(plan, top, mode, tmpfs_bytes if top == "/tmp" else min(tmpfs_bytes, SMALL_TMPFS))
                 covered[key].append(top)
             except OSError as exc:
                 problems.append(f"tmpfs on {top}: {exc}")

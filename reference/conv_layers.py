@@ -115,7 +115,9 @@ class MaxPooling:
 
     Both passes walk the ``pool_h * pool_w`` offsets of a window: offset ``(i, j)`` of every
     window at once is the strided slice ``x_pad[:, :, i::stride, j::stride]`` (cut to
-    ``OH x OW``), so nothing is copied into window rows.
+    ``OH x OW``), so nothing is copied into window rows. They go through the batch a slice
+    of images at a time (:func:`_batch_slices`), so that those passes find the slice in the
+    CPU cache.
     """
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 1, pad: int = 0):

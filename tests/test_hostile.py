@@ -1,0 +1,224 @@
+"""Hostile notebooks graded in real kernels (``hostile/cells.py``): each ends within its bound
+with a clear message, costs only the parts it breaks, leaves no process behind, and the
+grader stays alive and bounded in memory. The fixtures are graded in parallel, once, by a
+module fixture; each test then checks one fixture's outcome."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from grader.batch import BatchOptions, grade_class
+from grader.grade import grade_notebook
+from grader.gradebook import Gradebook
+from grader.report import render_html, render_terminal
+from grader.results import GradingResult
+from grader.sandbox import needed_paths
+from hostile.cells import FIXTURES, LIMITS, SECRET_NAME, SECRET_VALUE, SUBCLASS_REFERENCE, Hostile
+from nbfactory import make_notebook
+from test_grader_4_4 import COL2IM, IM2COL
+
+pytestmark = [pytest.mark.slow, pytest.mark.hostile]
+ALL = FIXTURES + [SUBCLASS_REFERENCE]
+FORGERY_REFUSED = ("not a regular file", "dtype object", "cannot be read", "expands to more than")
+ROOT = os.geteuid() == 0
+FULL = {"rlimits", "pdeathsig", "pidns", "netns", "ipcns", "mountns", "proc", "readonly_fs", "private_tmp",
+        "hidden_home", "output_caps"} | ({"uid", "nproc"} if ROOT else set())
+
+
+def marker_processes(markers) -> list[str]:
+    """Command lines of live processes matching one of ``markers`` (NUL-separated argv)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if any(m in cmdline for m in markers):
+            found.append(f"{pid}: {cmdline!r}")
+    return found
+
+
+def notebook_for(fixture: Hostile, folder: Path, port: int) -> Path:
+    source = fixture.source.replace("{port}", str(port))
+    if fixture.exercise == "4_5":
+        cells = [source]
+    else:
+        cells = [IM2COL, COL2IM]
+        cells.insert(fixture.position, source)
+    return make_notebook(folder / f"{fixture.name}_{fixture.exercise}.ipynb", cells, exercise=fixture.exercise)
+
+
+def _grade(path: str, exercise: str, env: dict) -> tuple[str, float, list, int]:
+    """In a worker process (a grader of its own): the result as JSON, the seconds it took, the
+    outputs of every cell, and the worker's peak memory."""
+    import resource
+
+    from grader.grade import grade_parsed
+    from grader.notebook import read_notebook
+
+    os.environ.update(env)  # the grader's secrets, which the kernel must not see
+    nb = read_notebook(path)
+    started = time.monotonic()
+    result = grade_parsed(nb, path, exercise, seed=5, lang="en", limits=LIMITS)
+    outputs = [[dict(o) for o in c.get("outputs", [])] for c in nb.cells]
+    return result.to_json(), time.monotonic() - started, outputs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Every fixture graded once, by four worker processes in parallel."""
+    folder = tmp_path_factory.mktemp("hostile")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    secrets = {SECRET_NAME: SECRET_VALUE, "GRADER_SECRET_SEED": "271828"}
+    context = multiprocessing.get_context("forkserver")
+    try:
+        with ProcessPoolExecutor(max_workers=4, mp_context=context) as pool:
+            futures = {f.name: pool.submit(_grade, str(notebook_for(f, folder, port)), f.exercise, secrets) for f in ALL}
+            outcomes = {}
+            for name, future in futures.items():
+                text, seconds, outputs, peak_kib = future.result()
+                outcomes[name] = (GradingResult.from_json(text), seconds, outputs, peak_kib * 1024)
+        try:
+            listener.accept()[0].close()
+            connected = True
+        except BlockingIOError:
+            connected = False
+    finally:
+        listener.close()
+    return {"outcomes": outcomes, "connected": connected}
+
+
+@pytest.mark.parametrize("fixture", ALL, ids=lambda f: f.name)
+def test_hostile_cell_costs_only_what_it_breaks(graded, fixture):
+    result, seconds, _, _ = graded["outcomes"][fixture.name]
+    assert seconds <= fixture.bound, f"{fixture.name} took {seconds:.1f} s"
+    assert result.score == fixture.score, [(c.id, c.message) for c in result.checks if not c.passed]
+    position = fixture.position if fixture.exercise == "4_4" else 0
+    kinds = {e.kind for e in result.errors if e.cell == position}
+    if None not in fixture.errors:
+        assert kinds, f"the hostile cell left no error: {result.errors}"
+    assert kinds <= set(fixture.errors) - {None}, result.errors
+    others = [e for e in result.errors if e.cell != position]
+    if fixture.name.startswith("forged_result"):  # the forgery breaks every part, and says so
+        assert [e.kind for e in others] == ["probe"], others
+        assert any(why in others[0].message for why in FORGERY_REFUSED), others[0].message
+        assert all(c.status == "error" for c in result.checks)
+    else:
+        assert others == [], others
+    for kind, name in fixture.flags:
+        assert (kind, name) in {(f.kind, f.name) for f in result.flags}, result.flags
+    assert all(e.message for e in result.errors)
+    assert FULL <= {k for k, on in result.protections.items() if on}, result.protections
+
+
+def test_nothing_is_left_running(graded):
+    markers = [m for f in ALL for m in f.markers]
+    assert markers and marker_processes(markers) == []
+
+
+def test_grader_stays_bounded_in_memory(graded):
+    peaks = {name: outcome[3] for name, outcome in graded["outcomes"].items()}
+    assert max(peaks.values()) < 300 * 1024 * 1024, peaks
+
+
+def test_no_network_and_no_secrets(graded):
+    result = graded["outcomes"]["network_connection"][0]
+    assert not graded["connected"]
+    assert "unreachable" in result.errors[0].message or "refused" in result.errors[0].message
+    outputs = graded["outcomes"]["read_environment_and_cwd"][2]
+    seen = json.loads(outputs[1][0]["text"])
+    assert SECRET_NAME not in seen["env"] and "GRADER_SECRET_SEED" not in seen["env"]
+    assert SECRET_VALUE not in json.dumps(seen) and "271828" not in json.dumps(seen)
+    assert not any(name.endswith((".ipynb", ".npz")) for name in seen["cwd"]), seen["cwd"]
+    assert len(seen["proc"]) < 10, seen["proc"]  # its own processes only: a PID namespace and /proc
+    kept = {Path(p).relative_to("/root").parts[0] for p in needed_paths() if p.startswith("/root/")}
+    assert seen["home"] is None or set(seen["home"]) <= kept, seen["home"]  # /root hidden but the interpreter
+
+
+def test_write_limit_and_memory_limit_messages(graded):
+    assert "File too large" in graded["outcomes"]["write_100_mib_file"][0].errors[0].message
+    assert "MemoryError" in graded["outcomes"]["allocate_64_gib"][0].errors[0].message
+    assert "MemoryError" in graded["outcomes"]["allocate_12_gib"][0].errors[0].message
+
+
+KILLED_GRADER = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from grader.grade import grade_notebook
+from hostile.cells import LIMITS
+grade_notebook(sys.argv[1], lang="en", limits=LIMITS)
+"""
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def test_a_killed_grader_leaves_nothing_behind(tmp_path):
+    marker = "sleep\x00765.125"
+    daemon = "import subprocess, time\nsubprocess.Popen(['sleep', '765.125'], start_new_session=True)\ntime.sleep(2.5)"
+    nb = make_notebook(tmp_path / "4_4.ipynb", [IM2COL, daemon, COL2IM])
+    tests = str(Path(__file__).parent)
+    grader = subprocess.Popen([sys.executable, "-c", KILLED_GRADER, str(nb), tests], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        assert _wait_for(lambda: marker_processes([marker]), 30), "the notebook never started its daemon"
+    finally:
+        grader.kill()
+        grader.wait()
+    assert _wait_for(lambda: not marker_processes([marker]), 10), marker_processes([marker])
+
+
+def test_without_isolation_the_grading_still_runs_and_says_what_was_off(tmp_path):
+    daemon = "import subprocess\nsubprocess.Popen(['sh', '-c', 'sleep 654.125 &'], start_new_session=True).wait()"
+    nb = make_notebook(tmp_path / "4_4.ipynb", [IM2COL, daemon, COL2IM])
+    result = grade_notebook(nb, lang="en", limits=replace(LIMITS, isolate=False))
+    assert result.score == 10 and result.errors == ()
+    off = {k for k, on in result.protections.items() if not on}
+    assert {"pidns", "netns", "mountns", "uid"} <= off and result.protections["rlimits"]
+    assert _wait_for(lambda: not marker_processes(["sleep\x00654.125"]), 5)
+    assert "pidns" in render_terminal(result, "en") and "pidns" in render_html(result, "en")
+
+
+def test_a_class_mixing_hostile_and_correct_trainees(tmp_path):
+    root = tmp_path / "class"
+    root.mkdir()
+    cells = {fixture.name: fixture for fixture in FIXTURES}
+    trainees = {"alice": None, "bob": "infinite_loop", "carol": "os_exit", "dave": "forged_result_symlink",
+                "frank": "print_flood_in_a_loop", "grace": "setsid_daemon"}
+    for trainee, defect in trainees.items():
+        if defect is None:
+            make_notebook(root / f"{trainee}_4_4.ipynb", [IM2COL, COL2IM], exercise="4_4")
+        else:
+            notebook_for(cells[defect], tmp_path, 1).rename(root / f"{trainee}_4_4.ipynb")
+    (root / "erin_4_4.ipynb").write_text("{not a notebook", encoding="utf-8")
+    out = tmp_path / "out"
+    summary = grade_class(root, out, BatchOptions(workers=2, seed=3, exercises=("4_4",), lang="en", progress=False,
+                                                  limits=LIMITS))
+    assert summary.graded == 7 and summary.failed == 0
+    with Gradebook(out) as book:
+        scores = {row["trainee"]: row["score"] for row in book.rows()}
+    assert scores == {"alice": 10, "bob": 10, "carol": 10, "dave": 0, "erin": 0, "frank": 10, "grace": 10}
+    assert marker_processes(cells["setsid_daemon"].markers) == []
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "erin" in index and "<script" not in index
