@@ -57,19 +57,21 @@ class GraderKernelManager(AsyncKernelManager):
 
 
 def _size(value, budget: int) -> int:
-    """Roughly the bytes of a message's content (strings and containers), at most ``budget``."""
-    if isinstance(value, (str, bytes)):
-        return len(value)
-    if isinstance(value, dict):
-        value = list(value.keys()) + list(value.values())
-    if isinstance(value, (list, tuple)):
-        total = 0
-        for item in value:
-            total += _size(item, budget - total)
-            if total >= budget:
-                break
-        return total
-    return 8
+    """Roughly the bytes of a message's content (strings and containers), at most ``budget``
+    (iterative: a deeply nested content does not exhaust the stack)."""
+    total, todo = 0, [value]
+    while todo and total < budget:
+        item = todo.pop()
+        if isinstance(item, (str, bytes)):
+            total += len(item)
+        elif isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
+        else:
+            total += 8
+    return total
 
 
 class OutputCappedClient(NotebookClient):

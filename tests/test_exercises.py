@@ -235,8 +235,10 @@ def test_samples_look_like_trainee_work():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if not n.startswith("4_7")])
 def test_source_notebook_runs_and_every_check_passes(name, tmp_path):
+    # 4_7 trains on MNIST for about a minute: tests/test_ci.py::test_ci_passes_on_this_repository
+    # runs that source in a real kernel once (no cell error, full marks incl. trained accuracy)
     nb = execute(read(SOURCE_DIR / f"{name}.ipynb"), tmp_path, allow_errors=False)
     text = stream_text(nb)
     assert NG_MARK not in text

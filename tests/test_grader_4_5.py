@@ -144,7 +144,8 @@ def test_failure_messages_name_the_call_and_the_cause(tmp_path):
     result = grade_notebook(nb, lang="ja")
     check = by_id(result)["Convolution.dW"]
     assert "Convolution(" in check.message and ".dW" in check.message and "stride=2, pad=1" in check.message
-    assert "形状" in check.message and "transpose" in check.hint
+    assert "形状" in check.message and ("transpose" in check.hint or ".T" in check.hint)
+    assert check.details.get("diagnosis") == "dW_not_reshaped"
     assert by_id(result)["Convolution.repeated_backward"].status == "failed"
 
 

@@ -59,12 +59,13 @@ def notebook_for(fixture: Hostile, folder: Path, port: int) -> Path:
     return make_notebook(folder / f"{fixture.name}_{fixture.exercise}.ipynb", cells, exercise=fixture.exercise)
 
 
-def _grade(path: str, exercise: str, env: dict) -> tuple[str, float, list, int]:
+def _grade(path: str, exercise: str, env: dict) -> tuple[str, float, list, int, set]:
     """In a worker process (a grader of its own): the result as JSON, the seconds it took, the
-    outputs of every cell, and the worker's peak memory."""
+    outputs of every cell, the worker's peak memory, and the processes left below it."""
     import resource
 
     from grader.grade import grade_parsed
+    from grader.limits import descendants
     from grader.notebook import read_notebook
 
     os.environ.update(env)  # the grader's secrets, which the kernel must not see
@@ -72,7 +73,8 @@ def _grade(path: str, exercise: str, env: dict) -> tuple[str, float, list, int]:
     started = time.monotonic()
     result = grade_parsed(nb, path, exercise, seed=5, lang="en", limits=LIMITS)
     outputs = [[dict(o) for o in c.get("outputs", [])] for c in nb.cells]
-    return result.to_json(), time.monotonic() - started, outputs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return result.to_json(), time.monotonic() - started, outputs, peak, descendants(os.getpid())
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +93,8 @@ def graded(tmp_path_factory):
             futures = {f.name: pool.submit(_grade, str(notebook_for(f, folder, port)), f.exercise, secrets) for f in ALL}
             outcomes = {}
             for name, future in futures.items():
-                text, seconds, outputs, peak_kib = future.result()
-                outcomes[name] = (GradingResult.from_json(text), seconds, outputs, peak_kib * 1024)
+                text, seconds, outputs, peak_kib, left = future.result()
+                outcomes[name] = (GradingResult.from_json(text), seconds, outputs, peak_kib * 1024, left)
         try:
             listener.accept()[0].close()
             connected = True
@@ -105,7 +107,8 @@ def graded(tmp_path_factory):
 
 @pytest.mark.parametrize("fixture", ALL, ids=lambda f: f.name)
 def test_hostile_cell_costs_only_what_it_breaks(graded, fixture):
-    result, seconds, _, _ = graded["outcomes"][fixture.name]
+    result, seconds, _, _, left = graded["outcomes"][fixture.name]
+    assert left == set(), f"processes left below the grader: {left}"
     assert seconds <= fixture.bound, f"{fixture.name} took {seconds:.1f} s"
     assert result.score == fixture.score, [(c.id, c.message) for c in result.checks if not c.passed]
     position = fixture.position if fixture.exercise == "4_4" else 0

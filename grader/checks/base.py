@@ -45,7 +45,10 @@ class Context:
 
 def _result(spec: Spec, ctx: Context, status: str, message: str, details=None) -> CheckResult:
     passed = status == Status.PASSED
-    show_hint = status == Status.FAILED and spec.hint is not None  # not for missing code or a crash
+    # a hint helps with a wrong answer or a crash of the trainee's own code, not with missing
+    # code or an unfinished placeholder
+    show_hint = spec.hint is not None and (status == Status.FAILED or (
+        status == Status.ERROR and "NotImplementedError" not in message))
     hint = spec.hint.get(ctx.lang, spec.hint.get("en")) if show_hint else None
     return CheckResult(id=spec.id, passed=passed, points=spec.points if passed else 0.0,
                        max_points=spec.points, message=message, hint=hint, status=status,
