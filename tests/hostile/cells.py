@@ -101,7 +101,7 @@ FIXTURES = [
             errors=("disk-limit",)),
     Hostile("network_connection",
             "import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'stolen')",
-            errors=("error",)),
+            errors=("error", None)),  # without a network namespace it connects: see test_hostile
     Hostile("read_environment_and_cwd",
             "import json, os\nprint(json.dumps({'env': dict(os.environ), 'cwd': sorted(os.listdir('.')),\n"
             "    'proc': sorted(p for p in os.listdir('/proc') if p.isdigit()),\n"
