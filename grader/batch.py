@@ -64,10 +64,29 @@ def resolve_seed(explicit: int | None, book: Gradebook) -> int:
     return seed
 
 
+_prewarmer = None  # in a local worker process: its next kernel, started while a notebook runs
+
+
+def _worker_prewarmer():
+    """This worker process's :class:`~grader.execute.Prewarmer`, closed (the unused kernel
+    ended, its uid slot and folders released) when the worker process exits."""
+    global _prewarmer
+    if _prewarmer is None:
+        from multiprocessing.util import Finalize
+
+        from .execute import Prewarmer
+
+        _prewarmer = Prewarmer()
+        Finalize(None, _prewarmer.close, exitpriority=100)  # run by the worker's normal exit
+    return _prewarmer
+
+
 def _grade_worker(path: str, exercise: str, seed: int, lang: str, data: bytes | None = None,
-                  limits: Limits | None = None) -> str:
+                  limits: Limits | None = None, prewarm: bool = False) -> str:
     """Runs in a worker process: returns the result as JSON (no pickled objects). ``data``: the
-    notebook's bytes, sent to workers on other machines that cannot read ``path``."""
+    notebook's bytes, sent to workers on other machines that cannot read ``path``. ``prewarm``
+    (a local worker process running one notebook at a time): the kernel was started during the
+    previous notebook, and the next one starts while this one runs."""
     from .grade import grade_parsed
     from .notebook import MAX_NOTEBOOK_BYTES, parse_notebook, read_notebook
 
@@ -77,7 +96,11 @@ def _grade_worker(path: str, exercise: str, seed: int, lang: str, data: bytes | 
         nb = read_notebook(path) if data is None else parse_notebook(data, path)
     except GraderError as exc:  # re-raised as the base class: subclasses with their own __init__ do not unpickle
         raise GraderError(str(exc)) from None
-    return grade_parsed(nb, path, exercise, seed=seed, lang=lang, limits=limits).to_json()
+    prewarmer = _worker_prewarmer() if prewarm else None
+    result = grade_parsed(nb, path, exercise, seed=seed, lang=lang, limits=limits, prewarmer=prewarmer)
+    if prewarmer is not None:
+        prewarmer.events.append(("done", 0))
+    return result.to_json()
 
 
 def _executor(options: BatchOptions):
@@ -142,7 +165,9 @@ def grade_class(root: Path, out_dir: Path, options: BatchOptions, submitted: dic
         summary.skipped = len(subs) - len(todo)
         progress = _Progress(len(todo), options.progress)
         with _executor(options) as pool:
-            pending = {pool.submit(_grade_worker, str(s.path), s.exercise, seed, options.lang, limits=options.limits): s
+            prewarm = not options.scheduler  # local worker processes: one notebook at a time each
+            pending = {pool.submit(_grade_worker, str(s.path), s.exercise, seed, options.lang, limits=options.limits,
+                                   prewarm=prewarm): s
                        for s in todo}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

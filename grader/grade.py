@@ -13,7 +13,7 @@ import numpy as np
 from . import __version__, checks
 from .checks.base import Context, evaluate_all
 from .diagnosis import diagnose
-from .execute import Limits, run_notebook
+from .execute import Limits, Prewarmer, run_notebook
 from .messages import default_lang, text
 from .notebook import clear_outputs, identify_exercise, read_notebook
 from .integrity import drop_confirmed, scan_notebook
@@ -75,39 +75,54 @@ def _worded(error: CellError, lang: str) -> CellError:
     return error
 
 
-def _execute(nb, plan, limits: Limits, lang: str):
+def _execute(nb, plan, limits: Limits, lang: str, prewarmer: Prewarmer | None = None):
     """Run the notebook and the probe in a throwaway folder; read the probe's outputs back.
-    Returns ``(outputs, why stopped, cell errors, execution)``."""
+    Returns ``(outputs, why stopped, cell errors, execution)``. ``prewarmer``: the kernel comes
+    from it (already started, with its own throwaway folder), and it starts the next one as
+    soon as this one is ready."""
+    if prewarmer is None:
+        with tempfile.TemporaryDirectory(prefix="day4-grader-") as tmp:
+            os.chmod(tmp, 0o711)  # a kernel running under a uid of its own must reach its folders
+            workdir, exchange = _private_dir(Path(tmp), "work"), _private_dir(Path(tmp), "exchange")
+            return _execute_in(nb, plan, limits, lang, workdir, exchange)
+    kernel = prewarmer.take(limits)
+    try:
+        return _execute_in(nb, plan, limits, lang, kernel.workdir, kernel.exchange, kernel=kernel,
+                           on_ready=lambda: prewarmer.prepare(limits))
+    finally:
+        kernel.close()
+
+
+def _execute_in(nb, plan, limits: Limits, lang: str, workdir: Path, exchange: Path, **kernel):
+    """Run in ``workdir`` with the probe's ``exchange`` folder; ``kernel``: for run_notebook."""
     errors: list[CellError] = []
-    with tempfile.TemporaryDirectory(prefix="day4-grader-") as tmp:
-        os.chmod(tmp, 0o711)  # a kernel running under a uid of its own must reach its folders
-        workdir, exchange = _private_dir(Path(tmp), "work"), _private_dir(Path(tmp), "exchange")
-        write_exchange(plan, exchange)
-        killed: list[str] = []
+    write_exchange(plan, exchange)
+    killed: list[str] = []
 
-        def retry_without_the_killing_step():
-            key = killed_step(exchange)
-            if key is None or key in killed:
-                return None
-            killed.append(key)
-            return probe_cell_source(exchange, killed)
+    def retry_without_the_killing_step():
+        key = killed_step(exchange)
+        if key is None or key in killed:
+            return None
+        killed.append(key)
+        return probe_cell_source(exchange, killed)
 
-        execution = run_notebook(nb, workdir, limits, probe_cell_source(exchange), shared=(exchange,),
-                                 on_probe_failure=retry_without_the_killing_step)
-        errors.extend(_worded(e, lang) for e in execution.errors)
-        got, stopped = ProbeOutputs({}, {}), execution.stopped
-        if execution.probe_ran:
-            try:
-                got = read_outputs(exchange)
-            except ProbeReadError as exc:
-                errors.append(CellError(None, "probe", text("probe_unreadable", lang, message=str(exc))))
-                stopped = stopped or f"probe: {exc}"
+    execution = run_notebook(nb, workdir, limits, probe_cell_source(exchange), shared=(exchange,),
+                             on_probe_failure=retry_without_the_killing_step, **kernel)
+    errors.extend(_worded(e, lang) for e in execution.errors)
+    got, stopped = ProbeOutputs({}, {}), execution.stopped
+    if execution.probe_ran:
+        try:
+            got = read_outputs(exchange)
+        except ProbeReadError as exc:
+            errors.append(CellError(None, "probe", text("probe_unreadable", lang, message=str(exc))))
+            stopped = stopped or f"probe: {exc}"
     return got, stopped, errors, execution
 
 
 def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
-                 limits: Limits | None = None) -> GradingResult:
-    """Grade an already read notebook (``nb`` is modified: outputs cleared, probe appended)."""
+                 limits: Limits | None = None, prewarmer: Prewarmer | None = None) -> GradingResult:
+    """Grade an already read notebook (``nb`` is modified: outputs cleared, probe appended).
+    ``prewarmer``: a worker's source of prewarmed kernels (batch grading)."""
     timings = {}
     module = checks.load(exercise)
     started = time.perf_counter()
@@ -116,7 +131,7 @@ def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
     timings["reference"] = time.perf_counter() - started
     clear_outputs(nb)
     suspicious = scan_notebook(nb, module.GRADED, lang)  # the source, before anything runs
-    got, stopped, errors, execution = _execute(nb, plan, limits or limits_for(module), lang)
+    got, stopped, errors, execution = _execute(nb, plan, limits or limits_for(module), lang, prewarmer)
     timings["execute"] = execution.seconds
     flags = integrity_flags(plan, got, module.GRADED, lang)
     ctx = Context(plan, got, expected, lang, stopped, frozenset(f.name for f in flags))

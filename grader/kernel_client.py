@@ -48,12 +48,20 @@ class GraderKernelManager(AsyncKernelManager):
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", os.path.realpath(self.connection_file)]
         return self._wrap_argv(argv + list(extra_arguments or []))
 
+    def start_now(self, **kwargs) -> None:
+        """Start the kernel process from synchronous code; returns without waiting for the
+        kernel to be ready (a client's ``wait_for_ready`` does that)."""
+        run_sync(self.start_kernel)(**kwargs)
+
     def client(self, **kwargs):
         kwargs.setdefault("context", self._context)
         return super().client(**kwargs)
 
     def close_context(self) -> None:
+        self._close_control_socket()  # already closed when the kernel was shut down
         self._context.destroy(linger=0)
+        if getattr(self, "_created_context", False) and not self.context.closed:  # the control socket's
+            self.context.destroy(linger=0)
 
 
 def _size(value, budget: int) -> int:
