@@ -68,13 +68,13 @@ _prewarmer = None  # in a local worker process: its next kernel, started while a
 
 
 def _worker_prewarmer():
-    """This worker process's :class:`~grader.execute.Prewarmer`, closed (the unused kernel
+    """This worker process's :class:`~grader.prewarm.Prewarmer`, closed (the unused kernel
     ended, its uid slot and folders released) when the worker process exits."""
     global _prewarmer
     if _prewarmer is None:
         from multiprocessing.util import Finalize
 
-        from .execute import Prewarmer
+        from .prewarm import Prewarmer
 
         _prewarmer = Prewarmer()
         Finalize(None, _prewarmer.close, exitpriority=100)  # run by the worker's normal exit

@@ -24,9 +24,9 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -36,7 +36,10 @@ from .launcher import PROTECTIONS, launcher_argv
 from .limits import Limits, UidSlot, kill_tree
 from .results import CellError
 
-__all__ = ["Limits", "Execution", "kernel_environment", "run_notebook", "WarmKernel", "Prewarmer", "KERNEL_NAME",
+if TYPE_CHECKING:  # a warm kernel comes from grader.prewarm, which builds on this module
+    from .prewarm import WarmKernel
+
+__all__ = ["Limits", "Execution", "kernel_environment", "run_notebook", "kernel_root", "new_kernel_manager", "KERNEL_NAME",
            "ENV_ALLOWLIST"]
 
 KERNEL_NAME = "python3"
@@ -112,7 +115,7 @@ class _Run:
         if kernel is not None:  # its first kernel already started: its folder and uid are this run's
             self.root, self.slot = kernel.root, kernel.slot
         else:
-            self.root, self.slot = _kernel_root(), UidSlot(enabled=limits.isolate)
+            self.root, self.slot = kernel_root(), UidSlot(enabled=limits.isolate)
 
     def kill(self) -> None:
         """Kill the current kernel's whole process tree for good (the outer deadline)."""
@@ -211,7 +214,7 @@ class _Run:
         if warm is not None:
             km, state, log_path = warm
         else:
-            km, state, log_path = _new_kernel_manager(self.root, attempt, self.slot, self.limits, self.workdir,
+            km, state, log_path = new_kernel_manager(self.root, attempt, self.slot, self.limits, self.workdir,
                                                       self.shared)
         client = OutputCappedClient(self.nb, km=km, limits=self.limits, probe_index=self.cells)
         try:
@@ -296,7 +299,7 @@ def _log_tail(path: Path) -> str:
 
 
 def run_notebook(nb, workdir: Path, limits: Limits = Limits(), probe_source: str | None = None,
-                 env: dict | None = None, shared=(), on_probe_failure=None, kernel: WarmKernel | None = None,
+                 env: dict | None = None, shared=(), on_probe_failure=None, kernel: "WarmKernel | None" = None,
                  on_ready=None) -> Execution:
     """Execute ``nb`` (modified in place: outputs, the probe cell appended) in a fresh kernel
     whose working directory is ``workdir``. ``shared``: folders the kernel reads and writes
@@ -318,14 +321,14 @@ def run_notebook(nb, workdir: Path, limits: Limits = Limits(), probe_source: str
 
 
 
-def _kernel_root() -> Path:
+def kernel_root() -> Path:
     """The throwaway folder of one notebook's kernels (IPC sockets, launcher state, logs)."""
     root = Path(tempfile.mkdtemp(prefix="day4-kernel-", dir="/tmp" if os.path.isdir("/tmp") else None))
     os.chmod(root, 0o711)
     return root
 
 
-def _new_kernel_manager(root: Path, attempt: int, slot: UidSlot, limits: Limits, workdir: Path, shared):
+def new_kernel_manager(root: Path, attempt: int, slot: UidSlot, limits: Limits, workdir: Path, shared):
     """A kernel manager (not started) whose kernel runs through the launcher with these
     protections. Returns ``(km, state file, log file)``."""
     ipc = root / f"ipc{attempt}"
@@ -340,119 +343,3 @@ def _new_kernel_manager(root: Path, attempt: int, slot: UidSlot, limits: Limits,
                              connection_file=str(ipc / "kernel.json"))
     km.configure(lambda argv: launcher_argv(config, argv), limits)
     return km, state, root / f"kernel{attempt}.log"
-
-
-class WarmKernel:
-    """A notebook's first kernel, started before the notebook is known (its start-up is then
-    hidden behind the previous notebook's run). It owns everything a kernel started on demand
-    has: a throwaway folder with ``work`` (the working directory) and ``exchange`` (the probe's
-    shared folder), its kernel folder, a uid slot, the scrubbed environment, the ``limits``.
-    :func:`run_notebook` takes it for one notebook (``kernel=``); :meth:`close` ends whatever
-    is left (the kernel when it was never used, the uid slot, the folders). Never reused."""
-
-    _count = 0
-
-    def __init__(self, limits: Limits):
-        WarmKernel._count += 1
-        self.id, self.limits = WarmKernel._count, limits
-        self.km = self._state = self._log = None
-        self.started_at: float | None = None
-        self.base = Path(tempfile.mkdtemp(prefix="day4-grader-"))
-        try:
-            os.chmod(self.base, 0o711)  # a kernel running under a uid of its own must reach its folders
-            self.workdir, self.exchange = self.base / "work", self.base / "exchange"
-            self.workdir.mkdir(mode=0o700)
-            self.exchange.mkdir(mode=0o700)
-            self.shared = [self.exchange]
-            self.env = kernel_environment(self.workdir)
-            self.root = _kernel_root()
-            self.slot = UidSlot(enabled=limits.isolate)
-        except BaseException:
-            shutil.rmtree(self.base, ignore_errors=True)
-            raise
-
-    def start(self) -> "WarmKernel":
-        """Start the kernel process (returns at once: the kernel gets ready meanwhile). A kernel
-        that fails to start here is started again on demand by :func:`run_notebook`."""
-        km, state, log_path = _new_kernel_manager(self.root, 0, self.slot, self.limits, self.workdir, self.shared)
-        try:
-            with open(log_path, "wb") as log:
-                km.start_now(env=self.env, cwd=str(self.workdir), stdout=subprocess.DEVNULL, stderr=log)
-        except Exception:
-            self._end(km)
-            shutil.rmtree(self.root / "ipc0", ignore_errors=True)
-            for path in (state, log_path):
-                path.unlink(missing_ok=True)
-            return self
-        self.km, self._state, self._log = km, state, log_path
-        self.started_at = time.monotonic()
-        return self
-
-    def take(self):
-        """``(km, state file, log file)`` of the started kernel, handed over once; ``None``
-        when it is not started."""
-        if self.km is None:
-            return None
-        taken, self.km = (self.km, self._state, self._log), None
-        return taken
-
-    @staticmethod
-    def _end(km) -> None:
-        provisioner = getattr(km, "provisioner", None)
-        kill_tree(getattr(provisioner, "pid", None), getattr(provisioner, "pgid", None))
-        process = getattr(provisioner, "process", None)
-        if process is not None:
-            try:
-                process.wait(5)
-            except Exception:
-                pass
-        km.close_context()
-
-    def close(self) -> None:
-        """End the kernel if it was never taken, release the uid slot, remove the folders."""
-        if self.km is not None:
-            km, self.km = self.km, None
-            self._end(km)
-        self.slot.release()
-        shutil.rmtree(self.root, ignore_errors=True)
-        shutil.rmtree(self.base, ignore_errors=True)
-
-
-class Prewarmer:
-    """One worker's next kernel: :meth:`take` hands out a started :class:`WarmKernel` for
-    ``limits`` (the prewarmed one when its limits match, else one started now); :meth:`prepare`
-    starts the next one while the current notebook runs. ``events``: ``(what, kernel id)``."""
-
-    def __init__(self):
-        self.next: WarmKernel | None = None
-        self.events: deque[tuple[str, int]] = deque(maxlen=1000)  # the latest
-
-    def _start(self, limits: Limits) -> WarmKernel:
-        kernel = WarmKernel(limits).start()
-        self.events.append(("start", kernel.id))
-        return kernel
-
-    def take(self, limits: Limits) -> WarmKernel:
-        kernel, self.next = self.next, None
-        if kernel is not None and kernel.limits != limits:
-            self._close(kernel)
-            kernel = None
-        kernel = kernel or self._start(limits)
-        self.events.append(("take", kernel.id))
-        return kernel
-
-    def prepare(self, limits: Limits) -> None:
-        if self.next is None:
-            try:
-                self.next = self._start(limits)
-            except Exception:  # no folder or uid slot now: the next kernel starts on demand
-                self.next = None
-
-    def _close(self, kernel: WarmKernel) -> None:
-        kernel.close()
-        self.events.append(("close", kernel.id))
-
-    def close(self) -> None:
-        kernel, self.next = self.next, None
-        if kernel is not None:
-            self._close(kernel)

@@ -13,13 +13,14 @@ import numpy as np
 from . import __version__, checks
 from .checks.base import Context, evaluate_all
 from .diagnosis import diagnose
-from .execute import Limits, Prewarmer, run_notebook
+from .execute import Limits, run_notebook
+from .prewarm import Prewarmer
 from .messages import default_lang, text
 from .notebook import clear_outputs, identify_exercise, read_notebook
 from .integrity import drop_confirmed, scan_notebook
 from .probe import (ProbeOutputs, ProbeReadError, expected_outputs, killed_step, probe_cell_source, read_outputs,
                     write_exchange)
-from .results import CellError, CheckResult, Flag, GradingResult, Status
+from .results import CellError, CheckResult, Flag, GradingResult
 
 __all__ = ["grade_notebook", "grade_parsed", "PUBLIC_SEED", "limits_for"]
 

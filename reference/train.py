@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .network import DEFAULT_CONV_PARAM, SimpleConvNet
+from .network import SimpleConvNet
 from .optimizers import SGD, Adam, Momentum
 from .trainer import Trainer
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess

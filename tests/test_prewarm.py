@@ -45,7 +45,6 @@ def _comparable(result: str) -> dict:
 
 
 def test_prewarmed_kernels_in_one_worker(tmp_path):
-    before_dirs = _temp_folders()
     paths = [str(make_notebook(tmp_path / f"nb{i}.ipynb", [IM2COL, COL2IM if i != 1 else COL2IM.replace("+=", "=")],
                                exercise="4_4")) for i in range(3)]
     try:
