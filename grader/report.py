@@ -3,6 +3,7 @@ Only the command line and the batch runner write files."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from importlib import resources
 
 import jinja2
@@ -14,6 +15,12 @@ __all__ = ["render_terminal", "render_json", "render_html", "template_environmen
 
 _COLOURS = {Status.PASSED: "32", Status.FAILED: "31", Status.ERROR: "31", Status.MISSING: "33",
             Status.GRADER_ERROR: "35"}
+
+
+def _pad(s: str, width: int) -> str:
+    """``s`` padded to ``width`` terminal columns (Japanese characters take two)."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+    return s + " " * max(0, width - columns)
 
 
 def _paint(s: str, code: str, colour: bool) -> str:
@@ -37,11 +44,11 @@ def render_terminal(result: GradingResult, lang: str = "ja", colour: bool = Fals
              f"{text('score', lang)}: {result.score:g} / {result.max_score:g}", ""]
     width = max((len(c.id) for c in result.checks), default=10)
     for check in result.checks:
-        label = _paint(f"{text('status_' + check.status, lang):<8}", _COLOURS[check.status], colour)
+        label = _paint(_pad(text("status_" + check.status, lang), 12), _COLOURS[check.status], colour)
         points = f"{check.points:g}/{check.max_points:g}"
         lines.append(f"  {label} {check.id:<{width}}  {points:>5}  {check.message}")
         if check.hint:
-            lines.append(f"  {'':8} {'':<{width}}         {text('hint', lang)}: {check.hint}")
+            lines.append(f"  {'':12} {'':<{width}}         {text('hint', lang)}: {check.hint}")
     if result.errors:
         lines += ["", text("cell_errors", lang) + ":"] + [f"  - {_error_line(e, lang)}" for e in result.errors]
     if result.flags:
