@@ -90,12 +90,9 @@ def _grade_worker(path: str, exercise: str, seed: int, lang: str, data: bytes | 
     from .grade import grade_parsed
     from .notebook import MAX_NOTEBOOK_BYTES, parse_notebook, read_notebook
 
-    try:
-        if data is not None and len(data) > MAX_NOTEBOOK_BYTES:
-            raise NotebookError(path, f"file is larger than the limit of {MAX_NOTEBOOK_BYTES:,} bytes")
-        nb = read_notebook(path) if data is None else parse_notebook(data, path)
-    except GraderError as exc:  # re-raised as the base class: subclasses with their own __init__ do not unpickle
-        raise GraderError(str(exc)) from None
+    if data is not None and len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(path, f"file is larger than the limit of {MAX_NOTEBOOK_BYTES:,} bytes")
+    nb = read_notebook(path) if data is None else parse_notebook(data, path)
     prewarmer = _worker_prewarmer() if prewarm else None
     result = grade_parsed(nb, path, exercise, seed=seed, lang=lang, limits=limits, prewarmer=prewarmer)
     if prewarmer is not None:

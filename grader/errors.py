@@ -1,7 +1,7 @@
 """Typed errors that carry the command line's exit status."""
 from __future__ import annotations
 
-__all__ = ["GraderError", "UsageError", "NotebookError", "GraderBug"]
+__all__ = ["GraderError", "UsageError", "NotebookError"]
 
 
 class GraderError(Exception):
@@ -22,8 +22,5 @@ class NotebookError(GraderError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
-
-class GraderBug(GraderError):
-    """The grader itself failed; never counted against the trainee."""
-
-    exit_code = 3
+    def __reduce__(self):  # crosses process boundaries (worker pools, Dask) intact
+        return type(self), (self.path, self.problem)

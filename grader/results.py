@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 __all__ = ["Status", "CheckResult", "CellError", "Flag", "GradingResult"]
 
@@ -120,6 +120,3 @@ class GradingResult:
     @classmethod
     def from_json(cls, text: str) -> "GradingResult":
         return cls.from_dict(json.loads(text))
-
-    def with_checks(self, checks) -> "GradingResult":
-        return replace(self, checks=tuple(checks))

@@ -4,6 +4,7 @@ either a submission or a reported problem, never silently dropped."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import stat
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
-from .notebook import EXERCISES, exercise_from_filename
+from .notebook import EXERCISES, MAX_NOTEBOOK_BYTES, exercise_from_filename
 
 __all__ = ["Submission", "Problem", "discover", "safe_extract", "ZIP_LIMITS"]
 
@@ -36,26 +37,23 @@ class Problem:
     message: str
 
 
-def _sha256(path: Path) -> str:
+def _read_once(path: Path) -> tuple[str, str | None]:
+    """``(sha256, metadata.grader.exercise or None)`` from one read of the file (the metadata
+    is not validated here; the grader validates later). A file over the notebook size cap is
+    only hashed."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _metadata_exercise(path: Path) -> str | None:
-    """``metadata.grader.exercise`` read cheaply (no validation; the grader validates later)."""
-    import json
-
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest(), None
+    raw = path.read_bytes()
+    digest.update(raw)
     try:
-        if path.stat().st_size > 50 * 1024 * 1024:
-            return None
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-        exercise = data.get("metadata", {}).get("grader", {}).get("exercise")
-    except (ValueError, AttributeError, OSError, RecursionError):
-        return None
-    return exercise if exercise in EXERCISES else None
+        exercise = json.loads(raw.decode("utf-8-sig")).get("metadata", {}).get("grader", {}).get("exercise")
+    except (ValueError, AttributeError, RecursionError):
+        exercise = None
+    return digest.hexdigest(), exercise if exercise in EXERCISES else None
 
 
 def safe_extract(archive: Path, target: Path) -> list[Path]:
@@ -125,8 +123,10 @@ def discover(root: Path, staging: Path, exercises: tuple[str, ...] = EXERCISES) 
     submissions: list[Submission] = []
     for trainee, paths in _collect(root, Path(staging), problems).items():
         found: dict[str, list[Path]] = {}
+        digests: dict[Path, str] = {}
         for path in paths:
-            exercise = _metadata_exercise(path) or exercise_from_filename(path.name)
+            digests[path], from_metadata = _read_once(path)
+            exercise = from_metadata or exercise_from_filename(path.name)
             if exercise is None:
                 problems.append(Problem(trainee, str(path), "cannot tell which exercise this notebook is"))
             elif exercise in exercises:
@@ -136,5 +136,5 @@ def discover(root: Path, staging: Path, exercises: tuple[str, ...] = EXERCISES) 
             chosen = candidates[-1]
             for other in candidates[:-1]:
                 problems.append(Problem(trainee, str(other), f"duplicate {exercise} notebook; graded {chosen.name} (newest)"))
-            submissions.append(Submission(trainee, exercise, chosen, _sha256(chosen), chosen.stat().st_mtime))
+            submissions.append(Submission(trainee, exercise, chosen, digests[chosen], chosen.stat().st_mtime))
     return submissions, problems

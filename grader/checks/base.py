@@ -43,7 +43,7 @@ class Context:
     flagged: frozenset = field(default_factory=frozenset)  # graded names found using the reference
 
 
-def _result(spec: Spec, ctx: Context, status: str, message: str, details=None) -> CheckResult:
+def make_result(spec: Spec, ctx: Context, status: str, message: str, details=None) -> CheckResult:
     passed = status == Status.PASSED
     # a hint helps with a wrong answer or a crash of the trainee's own code, not with missing
     # code or an unfinished placeholder
@@ -55,7 +55,7 @@ def _result(spec: Spec, ctx: Context, status: str, message: str, details=None) -
                        details=json.loads(json.dumps(details or {})))  # tuples -> lists: JSON round trip
 
 
-def _step_problem(spec: Spec, ctx: Context, key: str):
+def step_problem(spec: Spec, ctx: Context, key: str):
     """``(status, message)`` when the step did not produce a comparable value, else ``None``."""
     info = ctx.got.step_status(key)
     call = describe_step(ctx.plan, key)
@@ -73,7 +73,7 @@ def _step_problem(spec: Spec, ctx: Context, key: str):
         return Status.FAILED, text("badtype", ctx.lang, call=call, type=info.get("type", "?"))
     if state == "skipped":
         for dep in ctx.plan.step(key).get("after", ()):
-            problem = _step_problem(spec, ctx, dep)
+            problem = step_problem(spec, ctx, dep)
             if problem is not None:
                 return problem
         return Status.FAILED, text("skipped", ctx.lang, call=call)
@@ -116,26 +116,22 @@ def _modified(ctx: Context, key: str):
 def evaluate(spec: Spec, ctx: Context) -> CheckResult:
     """Run one :class:`Spec` against the probe outputs."""
     if spec.name in ctx.flagged:
-        return _result(spec, ctx, Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
+        return make_result(spec, ctx, Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
     for key in spec.keys + spec.unmodified:
-        problem = _step_problem(spec, ctx, key)
+        problem = step_problem(spec, ctx, key)
         if problem is not None:
-            return _result(spec, ctx, *problem)
+            return make_result(spec, ctx, *problem)
     for key in spec.keys:
         mismatch = _compare_key(spec, ctx, key)
         if mismatch is not None:
-            return _result(spec, ctx, *mismatch)
+            return make_result(spec, ctx, *mismatch)
     for key in spec.unmodified:
         message = _modified(ctx, key)
         if message is not None:
-            return _result(spec, ctx, Status.FAILED, message)
+            return make_result(spec, ctx, Status.FAILED, message)
     last = (spec.keys + spec.unmodified)[-1]
-    return _result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, last)))
+    return make_result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, last)))
 
 
 def evaluate_all(specs, ctx: Context) -> list[CheckResult]:
     return [evaluate(spec, ctx) for spec in specs]
-
-
-make_result = _result  # for exercise modules' own checks (extra_checks)
-step_problem = _step_problem

@@ -13,7 +13,7 @@ import numpy as np
 from ..messages import text
 from ..probe import PlanBuilder, describe_step
 from ..results import CheckResult, Status
-from .base import Context, Spec, _result, _step_problem
+from .base import Context, Spec, make_result, step_problem
 
 EXERCISE = "4_1"
 GRADED = ("conv_output_size", "convolution")
@@ -153,15 +153,15 @@ def _int_type(ctx: Context) -> CheckResult:
     returned a non-number (a list, None) fails this check too."""
     spec = Spec("conv_output_size.int_type", 1, hint=_HINT_INT)
     if spec.name in ctx.flagged:
-        return _result(spec, ctx, Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
+        return make_result(spec, ctx, Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
     keys = [s["key"] for s in ctx.plan.steps if s.get("name") == "conv_output_size"]
-    problems = [(key, _step_problem(spec, ctx, key)) for key in keys]
+    problems = [(key, step_problem(spec, ctx, key)) for key in keys]
     for key, problem in problems:
         if problem is not None and ctx.got.step_status(key).get("status") == "badtype":
-            return _result(spec, ctx, *problem)
+            return make_result(spec, ctx, *problem)
     answered = [key for key, problem in problems if problem is None]
     if not answered:
-        return _result(spec, ctx, *problems[0][1])
+        return make_result(spec, ctx, *problems[0][1])
     for key in answered:
         dtype = str(ctx.got.step_status(key).get("dtype", "?"))
         kind = _not_int(dtype)
@@ -170,8 +170,8 @@ def _int_type(ctx: Context) -> CheckResult:
             call = describe_step(ctx.plan, key)
             message = _NOT_INT.get(ctx.lang, _NOT_INT["en"]).format(
                 call=call, kind=kind, value=repr(value.tolist()) if isinstance(value, np.ndarray) else "?")
-            return _result(spec, ctx, Status.FAILED, message, {"call": call, "dtype": dtype})
-    return _result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, answered[-1])))
+            return make_result(spec, ctx, Status.FAILED, message, {"call": call, "dtype": dtype})
+    return make_result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, answered[-1])))
 
 
 def extra_checks(ctx: Context) -> list[CheckResult]:
