@@ -140,18 +140,6 @@ def load_network(path) -> SimpleConvNet:
 # ------------------------------------------------------------------ the command line
 
 
-def _weight_init(text: str):
-    if text.lower() in ("he", "xavier"):
-        return text.lower()
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'he', 'xavier' or a number, not {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"a standard deviation must be > 0, not {text!r}")
-    return value
-
-
 def _positive(kind):
     def parse(text: str):
         try:
@@ -162,6 +150,16 @@ def _positive(kind):
             raise argparse.ArgumentTypeError(f"must be > 0, not {text!r}")
         return value
     return parse
+
+
+def _weight_init(text: str):
+    """``he``, ``xavier`` or a positive standard deviation."""
+    if text.lower() in ("he", "xavier"):
+        return text.lower()
+    try:
+        return _positive(float)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected 'he', 'xavier' or a number > 0, not {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
