@@ -108,10 +108,15 @@ def _sample_jobs(samples: Path, staging: Path, seed: int, cases: list[Case]) -> 
     from .notebook import EXERCISES
     from .submissions import discover
 
+    from .gradebook import derive_seed
+
     subs, problems = discover(samples, staging, EXERCISES)
     for p in problems:
         cases.append(Case("samples", f"samples.{p.trainee}", "discovery", p.path, failure=p.message))
-    return [_Job("samples", s.path, s.exercise, seed, s.trainee) for s in subs]
+    # each sample on the inputs `grader grade SAMPLES --seed SEED` gives it: seeds per submission
+    secret = str(seed).encode()
+    return [_Job("samples", s.path, s.exercise, derive_seed(secret, s.trainee, s.exercise, s.sha256), s.trainee)
+            for s in subs]
 
 
 def _release_cases(root: Path) -> list[Case]:
@@ -197,7 +202,10 @@ def _grade_all(jobs: list[_Job], workers: int, lang: str, progress) -> dict[_Job
     from .batch import BatchOptions, _executor, _grade_worker
 
     results: dict[_Job, GradingResult | str] = {}
-    order = sorted(jobs, key=lambda j: (-int(j.exercise.split("_")[1]), j.suite != "source"))  # 4_7 trains
+    from .registry import get
+
+    # the longest first (4_7 trains): by the exercise's own deadline, from the registry
+    order = sorted(jobs, key=lambda j: (-get(j.exercise).limits.deadline, j.suite != "source"))
     with _executor(BatchOptions(workers=workers)) as pool:
         futures = {pool.submit(_grade_worker, str(j.path), j.exercise, j.seed, lang): j for j in order}
         for done, future in enumerate(as_completed(futures), start=1):

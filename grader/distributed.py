@@ -11,6 +11,14 @@ from a cache) and ``retries=2``. When a worker dies, the scheduler gives its tas
 workers (up to ``distributed.scheduler.allowed-failures`` deaths per task); a result reaches
 the gradebook once per ``(trainee, exercise)``, its primary key.
 
+The coordinator's local pieces are the ``Client`` and its threads, in the coordinator's own
+process: they end with it, however it ends (nothing is forked here). An interrupted run
+(Ctrl-C, SIGTERM, SIGHUP) cancels its unfinished tasks (:meth:`DaskExecutor.stop`); a
+coordinator killed outright leaves them to the scheduler, which releases the tasks of a
+client that is gone. Each worker removes the temp folders of a notebook when it is done with
+it, and the next grading on that machine sweeps those of a worker process that died
+(:mod:`grader.tempdirs`).
+
 ``distributed`` is an optional dependency: ``pip install "day4-grader[dask]"``.
 """
 from __future__ import annotations
@@ -54,6 +62,10 @@ class DaskExecutor(cf.Executor):
             self._inner.shutdown(wait=wait and not cancel_futures)
         finally:
             self.client.close()
+
+    def stop(self) -> None:
+        """Interrupted: cancel every unfinished task and close the client (see :mod:`grader.batch`)."""
+        self.shutdown(wait=False, cancel_futures=True)
 
     def __exit__(self, exc_type, exc, tb):
         # an interrupted run cancels what is left: a rerun resumes from the gradebook

@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,7 +30,11 @@ from typing import TYPE_CHECKING
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from .course_shim import ensure_shim_folder, kernel_pythonpath
+from . import tempdirs
 from .kernel_client import GraderKernelManager, OutputCappedClient
+from .kernel_data import dataset_environment
+from .kernel_view import view_config
 from .launcher import PROTECTIONS, launcher_argv
 from .limits import Limits, UidSlot, kill_tree
 from .results import CellError
@@ -69,6 +72,8 @@ def kernel_environment(workdir: Path, extra: dict | None = None) -> dict:
         "NUMEXPR_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1",
         "JPY_SESSION_NAME": "", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     })
+    env["PYTHONPATH"] = kernel_pythonpath(workdir, env.get("PYTHONPATH"))  # the book's layout first
+    env.update(dataset_environment())  # MNIST_DIR: the kernel's data, without the evaluation images
     env.update(extra or {})
     return env
 
@@ -317,15 +322,22 @@ def run_notebook(nb, workdir: Path, limits: Limits = Limits(), probe_source: str
     try:
         return run.run(probe_source)
     finally:
-        shutil.rmtree(run.root, ignore_errors=True)
+        tempdirs.remove(run.root)
 
 
 
 def kernel_root() -> Path:
     """The throwaway folder of one notebook's kernels (IPC sockets, launcher state, logs)."""
-    root = Path(tempfile.mkdtemp(prefix="day4-kernel-", dir="/tmp" if os.path.isdir("/tmp") else None))
-    os.chmod(root, 0o711)
-    return root
+    return tempdirs.make("kernel")  # 0711, owned by this process, swept if it dies (grader.tempdirs)
+
+
+def _kernel_python_paths(limits: Limits) -> list[str]:
+    """What a ``--kernel-python`` interpreter reads, for the sandbox to bind read-only."""
+    if not limits.kernel_python:
+        return []
+    from .kernel_python import kernel_paths
+
+    return list(kernel_paths(limits.kernel_python))
 
 
 def new_kernel_manager(root: Path, attempt: int, slot: UidSlot, limits: Limits, workdir: Path, shared):
@@ -338,7 +350,9 @@ def new_kernel_manager(root: Path, attempt: int, slot: UidSlot, limits: Limits, 
               "rlimits": limits.rlimits(slot.uid is not None), "workdir": str(workdir),
               "rw": [str(ipc)] + [str(s) for s in shared], "state": str(state),
               "grader_pid": os.getpid(), "tmpfs_bytes": limits.tmpfs_bytes,
-              "connection_file": str(ipc / "kernel.json")}
+              "connection_file": str(ipc / "kernel.json"),
+              "ro": [str(ensure_shim_folder(workdir))] + _kernel_python_paths(limits),
+              "view": view_config(workdir, _kernel_python_paths(limits))}  # the allowlist (grader.kernel_view)
     km = GraderKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(ipc / "k"),
                              connection_file=str(ipc / "kernel.json"))
     km.configure(lambda argv: launcher_argv(config, argv), limits)

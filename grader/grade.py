@@ -3,24 +3,29 @@ read -> identify -> plan -> expected (reference, here) -> execute with the probe
 -> read outputs -> integrity -> checks -> result."""
 from __future__ import annotations
 
-import os
-import tempfile
+import dataclasses
 import time
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__, checks
+from . import __version__, checks, tempdirs
+from .cause import attribute_causes
+from .course_shim import shim_folder, write_shim
+from .reference_copy import withheld_names as reference_withheld
+from .env_cells import neutralise_notebook
 from .checks.base import Context, evaluate_all
 from .diagnosis import diagnose
 from .execute import Limits, run_notebook
+from .lifeline import signals_interrupt
 from .prewarm import Prewarmer
 from .messages import default_lang, text
 from .notebook import clear_outputs, identify_exercise, read_notebook
-from .integrity import drop_confirmed, scan_notebook
+from .integrity import after_scan, drop_confirmed, scan_notebook
+from .kernel_view import fill_reference, view_protections
 from .probe import (ProbeOutputs, ProbeReadError, expected_outputs, killed_step, probe_cell_source, read_outputs,
                     write_exchange)
-from .results import CellError, CheckResult, Flag, GradingResult
+from .results import CellError, CheckResult, Flag, GradingResult, Note, cap_errors
 
 __all__ = ["grade_notebook", "grade_parsed", "PUBLIC_SEED", "limits_for"]
 
@@ -76,28 +81,32 @@ def _worded(error: CellError, lang: str) -> CellError:
     return error
 
 
-def _execute(nb, plan, limits: Limits, lang: str, prewarmer: Prewarmer | None = None):
+def _execute(nb, plan, limits: Limits, lang: str, prewarmer: Prewarmer | None = None, course: tuple = ("", ())):
     """Run the notebook and the probe in a throwaway folder; read the probe's outputs back.
     Returns ``(outputs, why stopped, cell errors, execution)``. ``prewarmer``: the kernel comes
     from it (already started, with its own throwaway folder), and it starts the next one as
     soon as this one is ready."""
     if prewarmer is None:
-        with tempfile.TemporaryDirectory(prefix="day4-grader-") as tmp:
-            os.chmod(tmp, 0o711)  # a kernel running under a uid of its own must reach its folders
+        with tempdirs.temporary("grader") as tmp:  # 0711: a kernel under a uid of its own must reach its folders
             workdir, exchange = _private_dir(Path(tmp), "work"), _private_dir(Path(tmp), "exchange")
-            return _execute_in(nb, plan, limits, lang, workdir, exchange)
+            return _execute_in(nb, plan, limits, lang, workdir, exchange, course=course)
     kernel = prewarmer.take(limits)
     try:
-        return _execute_in(nb, plan, limits, lang, kernel.workdir, kernel.exchange, kernel=kernel,
+        return _execute_in(nb, plan, limits, lang, kernel.workdir, kernel.exchange, course=course, kernel=kernel,
                            on_ready=lambda: prewarmer.prepare(limits))
     finally:
         kernel.close()
 
 
-def _execute_in(nb, plan, limits: Limits, lang: str, workdir: Path, exchange: Path, **kernel):
-    """Run in ``workdir`` with the probe's ``exchange`` folder; ``kernel``: for run_notebook."""
+def _execute_in(nb, plan, limits: Limits, lang: str, workdir: Path, exchange: Path, course: tuple = ("", ()),
+                **kernel):
+    """Run in ``workdir`` with the probe's ``exchange`` folder; ``kernel``: for run_notebook;
+    ``course``: ``(exercise, graded names)`` of the book-layout shim (grader.course_shim)."""
     errors: list[CellError] = []
     write_exchange(plan, exchange)
+    write_shim(shim_folder(workdir), *course,  # a prewarmed kernel reads it once its notebook imports it
+               unavailable=reference_withheld(course[0] or None))
+    fill_reference(workdir, course[0] or None)  # the kernel's reference: without the graded names
     killed: list[str] = []
 
     def retry_without_the_killing_step():
@@ -109,6 +118,7 @@ def _execute_in(nb, plan, limits: Limits, lang: str, workdir: Path, exchange: Pa
 
     execution = run_notebook(nb, workdir, limits, probe_cell_source(exchange), shared=(exchange,),
                              on_probe_failure=retry_without_the_killing_step, **kernel)
+    execution.protections.update(view_protections(execution.protections, course[0] or None))
     errors.extend(_worded(e, lang) for e in execution.errors)
     got, stopped = ProbeOutputs({}, {}), execution.stopped
     if execution.probe_ran:
@@ -121,18 +131,28 @@ def _execute_in(nb, plan, limits: Limits, lang: str, workdir: Path, exchange: Pa
 
 
 def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
-                 limits: Limits | None = None, prewarmer: Prewarmer | None = None) -> GradingResult:
-    """Grade an already read notebook (``nb`` is modified: outputs cleared, probe appended).
-    ``prewarmer``: a worker's source of prewarmed kernels (batch grading)."""
+                 limits: Limits | None = None, prewarmer: Prewarmer | None = None,
+                 kernel_python: str | None = None) -> GradingResult:
+    """Grade an already read notebook (``nb`` is modified: outputs cleared, environment lines
+    neutralised, probe appended). ``prewarmer``: a worker's source of prewarmed kernels (batch
+    grading); ``kernel_python``: the kernel's interpreter (default: the grader's own)."""
     timings = {}
     module = checks.load(exercise)
     started = time.perf_counter()
     plan, specs = module.build(np.random.default_rng(seed))
-    expected = expected_outputs(plan)
+    expected = expected_outputs(plan, checks.reference_namespace(exercise))  # None: `reference`
     timings["reference"] = time.perf_counter() - started
     clear_outputs(nb)
+    sources = [cell.source if cell.cell_type == "code" else None for cell in nb.cells]
+    scanning = time.perf_counter()
     suspicious = scan_notebook(nb, module.GRADED, lang)  # the source, before anything runs
-    got, stopped, errors, execution = _execute(nb, plan, limits or limits_for(module), lang, prewarmer)
+    timings["scan"] = time.perf_counter() - scanning  # bounded; counted in the notebook's deadline
+    notes = tuple(Note("env-cell-skipped", s.cell, text("env_cell_skipped", lang, cell=s.cell, line=s.line, count=s.count))
+                  for s in neutralise_notebook(nb))  # Colab and install lines: not run, no points lost
+    limits = after_scan(limits or limits_for(module), timings["scan"])
+    if kernel_python:
+        limits = dataclasses.replace(limits, kernel_python=kernel_python)
+    got, stopped, errors, execution = _execute(nb, plan, limits, lang, prewarmer, (exercise, tuple(module.GRADED)))
     timings["execute"] = execution.seconds
     flags = integrity_flags(plan, got, module.GRADED, lang)
     ctx = Context(plan, got, expected, lang, stopped, frozenset(f.name for f in flags))
@@ -142,21 +162,24 @@ def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
         results.extend(module.extra_checks(ctx))
     diagnosing = time.perf_counter()
     results = diagnose(exercise, specs, ctx, results)
+    results = attribute_causes(results, sources, errors, lang)  # an earlier failed cell, not the algorithm
     timings["diagnosis"] = time.perf_counter() - diagnosing
     order = {name: i for i, name in enumerate(module.GRADED)}
     results.sort(key=lambda c: order.get(c.name, len(order)))  # stable: a name's checks stay in order
     timings["total"] = time.perf_counter() - started
     return GradingResult(exercise=exercise, notebook=notebook, checks=tuple(results), flags=flags,
-                         errors=tuple(errors), seed=seed, grader_version=__version__,
+                         errors=cap_errors(errors, lambda n: text("errors_dropped", lang, count=n)),
+                         seed=seed, grader_version=__version__,
                          timings={k: round(v, 3) for k, v in timings.items()},
-                         protections=dict(execution.protections))
+                         protections=dict(execution.protections), notes=notes)
 
 
 def grade_notebook(path, *, exercise: str | None = None, seed: int | None = None, lang: str | None = None,
-                   limits: Limits | None = None) -> GradingResult:
+                   limits: Limits | None = None, kernel_python: str | None = None) -> GradingResult:
     """Read, identify and grade the notebook at ``path``. Raises ``NotebookError`` /
     ``UsageError`` for an unreadable notebook or an unknown exercise."""
-    nb = read_notebook(path)
+    nb = read_notebook(path, follow_symlinks=True)  # the path the user named; batches never follow links
     exercise = identify_exercise(nb, path, exercise)
-    return grade_parsed(nb, str(path), exercise, seed=PUBLIC_SEED if seed is None else seed,
-                        lang=lang or default_lang(), limits=limits)
+    with signals_interrupt():  # SIGTERM/SIGHUP end it as Ctrl-C does: kernel killed, folders removed
+        return grade_parsed(nb, str(path), exercise, seed=PUBLIC_SEED if seed is None else seed,
+                            lang=lang or default_lang(), limits=limits, kernel_python=kernel_python)

@@ -39,13 +39,15 @@ class GraderKernelManager(AsyncKernelManager):
 
     def configure(self, wrap_argv, limits: Limits) -> None:
         self._wrap_argv = wrap_argv
+        self._kernel_python = limits.kernel_python  # None: the grader's own interpreter
         self._context = zmq.asyncio.Context()
         self._context.setsockopt(zmq.MAXMSGSIZE, int(limits.message_bytes))
         self._context.setsockopt(zmq.RCVHWM, _QUEUED)
         self._context.setsockopt(zmq.LINGER, 0)
 
     def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", os.path.realpath(self.connection_file)]
+        python = self._kernel_python or sys.executable
+        argv = [python, "-m", "ipykernel_launcher", "-f", os.path.realpath(self.connection_file)]
         return self._wrap_argv(argv + list(extra_arguments or []))
 
     def start_now(self, **kwargs) -> None:

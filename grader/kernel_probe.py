@@ -15,7 +15,9 @@ A plan is a list of steps, each a dict with ``key`` and ``op``:
   ``setitems`` ``getattr(objects[obj], attr)[k][...] = v`` for every ``k, v`` of ``values``;
   ``global`` the global ``name`` kept as an object under ``key``;
   ``global_array`` the global ``name`` (a list of numbers, e.g. a training curve) as an array.
-Arguments are JSON values, ``{"$array": NAME}`` for an input array (a fresh copy per use).
+Arguments are JSON values, ``{"$array": NAME}`` for an input array (a fresh copy per use),
+``{"$rng": SEED}`` for ``numpy.random.default_rng(SEED)`` (a fresh generator per use).
+A ``call`` with ``collect`` (a number) iterates its result (a generator) and keeps its items.
 ``track`` (list of argument positions) saves those arrays again after the call, so the
 grader can tell whether the call modified its inputs.
 """
@@ -32,6 +34,8 @@ _DAY4_MAX_ELEMENTS = 20_000_000
 def _day4_resolve(value, arrays):
     if isinstance(value, dict) and set(value) == {"$array"}:
         return arrays[value["$array"]].copy()
+    if isinstance(value, dict) and set(value) == {"$rng"}:  # a fresh generator per use
+        return _np.random.default_rng(int(value["$rng"]))
     if isinstance(value, dict):
         return {k: _day4_resolve(v, arrays) for k, v in value.items()}
     if isinstance(value, list):
@@ -123,9 +127,28 @@ def _day4_step(step, namespace, objects, arrays, plan):
             result = getattr(target, name)(*args, **kwargs)
         else:
             result = target(*args, **kwargs)
+            if step.get("collect"):  # an iterable result (a generator): its items, run under the watch
+                result = _day4_collect(result, int(step["collect"]))
     if watch.hits:
         info["reference_calls"] = sorted(watch.hits)
     return result, dict(info, status="ok"), args
+
+
+def _day4_collect(value, limit):
+    """The items of an iterable result as a dict: ``"count"``, and item ``i`` under ``"i"``, or
+    its parts under ``"i.j"`` when it is a tuple or list (``(batch_x, batch_y)``); more than
+    ``limit`` items (an endless generator) is an error."""
+    out = {}
+    for i, item in enumerate(value):
+        if i >= limit:
+            raise RuntimeError(f"the result yielded more than {limit} items (an endless loop?)")
+        if isinstance(item, (tuple, list)):
+            out.update({f"{i}.{j}": part for j, part in enumerate(item)})
+        else:
+            out[str(i)] = item
+        out["count"] = i + 1
+    out.setdefault("count", 0)
+    return out
 
 
 def _day4_store(key, value, outputs, info):

@@ -7,14 +7,15 @@ Three processes, so that nothing the notebook starts outlives the grading:
   It dies with the grader (``PR_SET_PDEATHSIG``), adopts orphans (child subreaper), creates
   new PID, network and IPC namespaces when it can (as root, else in a user namespace), and
   writes the protections that were in force to the ``state`` file;
-- the *init* (pid 1 of the new PID namespace): builds the mount namespace
-  (:mod:`grader.sandbox`), gives the shared folders to the kernel's uid, starts the kernel,
-  reaps, and when the kernel ends kills everything left (with a PID namespace, its own exit
-  does that);
+- the *init* (pid 1 of the new PID namespace): builds the mount namespace (the allowlisted
+  root of :mod:`grader.sandbox_root`, else the denylist view of :mod:`grader.sandbox`),
+  gives the shared folders to the kernel's uid, starts the kernel, reaps, and when the kernel
+  ends kills everything left (with a PID namespace, its own exit does that);
 - the *kernel*: drops to the dedicated uid, re-arms the parent-death signal (a uid change
   clears it), sets the rlimits hard = soft, enters its working directory, execs ipykernel.
 
-Nothing here imports more than the standard library and :mod:`grader.limits`/``sandbox``.
+Nothing here imports more than the standard library and :mod:`grader.limits`, ``sandbox``,
+``sandbox_root`` (and ``seccomp``).
 """
 from __future__ import annotations
 
@@ -26,12 +27,15 @@ import sys
 
 from .limits import kill_tree
 from .sandbox import libc_call, needed_paths, private_mounts, unshare
+from .sandbox_root import build_root
+from . import seccomp as syscall_filter  # imported before any namespace: it may run ldconfig
 
 __all__ = ["main", "launcher_argv", "PROTECTIONS"]
 
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+# what the state file reports, each True or False
 PROTECTIONS = ("rlimits", "pdeathsig", "uid", "nproc", "pidns", "netns", "ipcns", "mountns", "proc", "readonly_fs",
-               "private_tmp", "hidden_home")  # what the state file reports, each True or False
+               "private_tmp", "hidden_home", "allowlist_fs", "eval_data_hidden", "seccomp")
 
 
 def launcher_argv(config: dict, kernel_argv: list[str]) -> list[str]:
@@ -112,6 +116,7 @@ def _exec_kernel(argv, workdir: str, uid, gid, rlimits: dict) -> None:
         os.umask(0o077)
         os.chdir(workdir)
         env = dict(os.environ, JPY_PARENT_PID=str(parent), HOME=workdir)
+        syscall_filter.load(own_uid=uid is not None)  # grader/seccomp.py: after the mounts, uid, rlimits; keyrings
         os.execve(argv[0], argv, env)
     except BaseException as exc:  # noqa: BLE001 - report anything, then leave
         os.write(2, f"day4 launcher: cannot start the kernel: {exc!r}\n".encode())
@@ -127,9 +132,30 @@ def _clamped(rlimits: dict) -> dict:
     return out
 
 
+def _mount_view(config: dict, keep_ro, rw, owner) -> tuple[dict, list[str], list[str]]:
+    """The kernel's file system in its new mount namespace: the allowlisted root of
+    ``config["view"]`` (:mod:`grader.sandbox_root`), else the denylist view of
+    :func:`~grader.sandbox.private_mounts`. Returns ``(protections, problems, paths it reads)``."""
+    problems = []
+    new_proc = os.getpid() == 1
+    if config.get("view"):
+        view = dict(config["view"])
+        view["ro"] = list(view["ro"]) + [[p, p] for p in config.get("ro", ()) if os.path.isdir(p)]
+        try:
+            done, notes = build_root(view, rw=rw, workdir=config["workdir"], owner=owner,
+                                     tmpfs_bytes=config["tmpfs_bytes"], new_proc=new_proc)
+            return done, notes, [t for _, t in view["ro"] if os.path.isdir(t)]
+        except OSError as exc:
+            problems.append(f"allowlisted root: {exc}; falling back to hiding folders")
+    done, notes = private_mounts(new_proc=new_proc, keep_ro=keep_ro, keep_rw=rw, workdir=config["workdir"],
+                                 owner=owner, tmpfs_bytes=config["tmpfs_bytes"])
+    return dict(done, allowlist_fs=False, eval_data_hidden=False), problems + notes, keep_ro
+
+
 def _prepare(config: dict, mount_ns: bool) -> tuple[dict, list[str], int | None]:
     """In the init process: mount namespace, ownership of the shared folders, the uid check."""
-    done = {"mountns": False, "proc": False, "readonly_fs": False, "private_tmp": False, "hidden_home": False}
+    done = {"mountns": False, "proc": False, "readonly_fs": False, "private_tmp": False, "hidden_home": False,
+            "allowlist_fs": False, "eval_data_hidden": False}
     problems: list[str] = []
     uid, gid = config.get("uid"), config.get("gid")
     rw = list(config["rw"])
@@ -140,15 +166,14 @@ def _prepare(config: dict, mount_ns: bool) -> tuple[dict, list[str], int | None]
         connection = config.get("connection_file")
         if connection and os.path.exists(connection):
             os.chown(connection, uid, gid)
-    keep_ro = needed_paths()
+    keep_ro = needed_paths(config.get("ro", ()))  # "ro": the course shim, a --kernel-python's prefixes
     if mount_ns:
         os.umask(0o022)
         try:
             unshare("mount")
             done["mountns"] = True
             owner = (uid, gid) if uid is not None else None
-            more, notes = private_mounts(new_proc=os.getpid() == 1, keep_ro=keep_ro, keep_rw=rw,
-                                         workdir=config["workdir"], owner=owner, tmpfs_bytes=config["tmpfs_bytes"])
+            more, notes, keep_ro = _mount_view(config, keep_ro, rw, owner)
             done.update(more)
             problems += notes
         except OSError as exc:
@@ -174,6 +199,7 @@ def _init(config: dict, argv, report_fd: int, mount_ns: bool) -> None:
         done, problems, uid = _prepare(config, mount_ns)
         rlimits = _clamped({k: v for k, v in config["rlimits"].items() if k != "RLIMIT_NPROC" or uid is not None})
         done.update(uid=uid is not None, nproc="RLIMIT_NPROC" in rlimits, rlimits=True, pdeathsig=True)
+        done["seccomp"] = bool(config.get("isolate", True)) and syscall_filter.prepare(problems)  # loaded by the kernel
         os.write(report_fd, json.dumps({"protections": done, "problems": problems, "uid": uid}).encode())
         os.close(report_fd)
         kernel = os.fork()

@@ -45,6 +45,7 @@ class Limits:
     interrupt_grace: float = 3.0  # seconds an interrupted cell has to stop before the kernel is killed
     restarts: int = 3  # fresh kernels after cells that killed or hung one (those cells are then skipped)
     isolate: bool = True  # namespaces and a dedicated uid where the system allows them
+    kernel_python: str | None = None  # the kernel's interpreter (--kernel-python); None: the grader's own
 
     def rlimits(self, dedicated_uid: bool) -> dict[str, int]:
         """The ``resource.RLIMIT_*`` names and values the launcher sets (hard = soft)."""

@@ -1,16 +1,20 @@
 """Prewarming: a batch worker starts the kernel of its next notebook while the current one
 runs, so that kernel start-up is hidden. A warm kernel is fresh (never reused) and carries
-every protection of a kernel started on demand by :func:`grader.execute.run_notebook`."""
+every protection of a kernel started on demand by :func:`grader.execute.run_notebook`.
+
+A warm kernel dies with its worker however the worker ends: its launcher has a parent-death
+signal (armed in the worker's main thread, which starts every kernel), a worker whose
+coordinator died kills every process below it first (:mod:`grader.lifeline`), and its folders
+(:mod:`grader.tempdirs`) are removed by :meth:`WarmKernel.close`, by the dying worker, or
+else by the next run's sweep."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import tempfile
 import time
 from collections import deque
-from pathlib import Path
 
+from . import tempdirs
 from .execute import kernel_environment, kernel_root, new_kernel_manager
 from .limits import Limits, UidSlot, kill_tree
 
@@ -32,9 +36,9 @@ class WarmKernel:
         self.id, self.limits = WarmKernel._count, limits
         self.km = self._state = self._log = None
         self.started_at: float | None = None
-        self.base = Path(tempfile.mkdtemp(prefix="day4-grader-"))
+        self.root = None
+        self.base = tempdirs.make("grader")  # 0711: a kernel under a uid of its own must reach its folders
         try:
-            os.chmod(self.base, 0o711)  # a kernel running under a uid of its own must reach its folders
             self.workdir, self.exchange = self.base / "work", self.base / "exchange"
             self.workdir.mkdir(mode=0o700)
             self.exchange.mkdir(mode=0o700)
@@ -43,7 +47,9 @@ class WarmKernel:
             self.root = kernel_root()
             self.slot = UidSlot(enabled=limits.isolate)
         except BaseException:
-            shutil.rmtree(self.base, ignore_errors=True)
+            if self.root is not None:
+                tempdirs.remove(self.root)
+            tempdirs.remove(self.base)
             raise
 
     def start(self) -> "WarmKernel":
@@ -89,8 +95,8 @@ class WarmKernel:
             km, self.km = self.km, None
             self._end(km)
         self.slot.release()
-        shutil.rmtree(self.root, ignore_errors=True)
-        shutil.rmtree(self.base, ignore_errors=True)
+        tempdirs.remove(self.root)
+        tempdirs.remove(self.base)
 
 
 class Prewarmer:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import kernel_probe
 
-__all__ = ["Plan", "PlanBuilder", "ProbeOutputs", "ProbeReadError", "write_exchange", "read_outputs",
+__all__ = ["Plan", "PlanBuilder", "ProbeOutputs", "ARRAY_REF", "array_ref", "RNG_REF", "rng_ref", "ProbeReadError", "write_exchange", "read_outputs",
            "expected_outputs", "probe_cell_source", "describe_step", "MAX_OUTPUT_BYTES", "killed_step"]
 
 MAX_OUTPUT_BYTES = 256 * 1024 * 1024  # uncompressed, all arrays together
@@ -25,6 +25,24 @@ REFERENCE_DIR = str(Path(__import__("reference").__file__).resolve().parent) + o
 
 class ProbeReadError(Exception):
     """The kernel's result files are missing, forged or too large."""
+
+
+# The plan's and outputs' key grammar has one home here (the kernel side, kernel_probe.py,
+# writes the same): an array argument is ``{"$array": name}``; a dict result's item is
+# ``key/name``; a tracked input as it was after the call is ``key@argN``.
+ARRAY_REF = "$array"
+RNG_REF = "$rng"  # {"$rng": seed}: numpy.random.default_rng(seed), built fresh in the kernel for each use
+_SUB, _ARG = "/", "@arg"
+
+
+def rng_ref(value) -> int | None:
+    """The seed when ``value`` is a generator argument (``{"$rng": seed}``), else ``None``."""
+    return value[RNG_REF] if isinstance(value, dict) and set(value) == {RNG_REF} else None
+
+
+def array_ref(value) -> str | None:
+    """The plan array's name when ``value`` is an array argument (``{"$array": name}``), else ``None``."""
+    return value[ARRAY_REF] if isinstance(value, dict) and set(value) == {ARRAY_REF} else None
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,15 @@ class Plan:
     def as_json(self) -> dict:
         return {"steps": list(self.steps), "reference_dir": REFERENCE_DIR}
 
+    def resolve(self, value):
+        """``value`` with an array argument replaced by its array."""
+        name = array_ref(value)
+        return value if name is None else self.arrays[name]
+
+    def arg_array(self, key: str, position: int) -> np.ndarray:
+        """The input array passed at ``position`` of step ``key`` (a tracked argument)."""
+        return self.arrays[array_ref(self.step(key)["args"][position])]
+
 
 class PlanBuilder:
     """Collects the steps of a plan; array arguments are registered by name."""
@@ -54,7 +81,7 @@ class PlanBuilder:
         if name in self._arrays and not np.array_equal(self._arrays[name], value):
             raise ValueError(f"array {name!r} registered twice with different values")
         self._arrays[name] = value
-        return {"$array": name}
+        return {ARRAY_REF: name}
 
     def _add(self, op: str, key: str, **fields) -> str:
         if any(s["key"] == key for s in self._steps):
@@ -69,6 +96,18 @@ class PlanBuilder:
 
     def call(self, key, name, *args, track=(), watch=(), after=(), **kwargs) -> str:
         return self._add("call", key, name=name, args=args, kwargs=kwargs, track=track, watch=watch, after=after)
+
+    @staticmethod
+    def rng(seed: int) -> dict:
+        """An argument the kernel turns into ``numpy.random.default_rng(seed)`` (fresh per use)."""
+        return {RNG_REF: int(seed)}
+
+    def iterate(self, key, name, *args, limit: int, track=(), watch=(), after=(), **kwargs) -> str:
+        """A call whose result is iterated (a generator): its items come back as a dict,
+        ``count`` and ``"i"`` (or ``"i.j"`` for the parts of a tuple item); more than ``limit``
+        items is an error of the step."""
+        return self._add("call", key, name=name, args=args, kwargs=kwargs, track=track, watch=watch, after=after,
+                         collect=int(limit))
 
     def new(self, key, name, *args, watch=(), after=(), **kwargs) -> str:
         return self._add("new", key, name=name, args=args, kwargs=kwargs, watch=watch, after=after)
@@ -105,6 +144,30 @@ class ProbeOutputs:
 
     def step_status(self, key: str) -> dict:
         return self.status.get(key, {"status": "not-run"})
+
+    @staticmethod
+    def sub_key(key: str, name: str) -> str:
+        """The array key of item ``name`` of a dict returned by step ``key``."""
+        return f"{key}{_SUB}{name}"
+
+    @staticmethod
+    def split_sub(array_key: str) -> tuple[str, str | None]:
+        """``(step key, item name)`` of an array key; the name is ``None`` for a step's own result."""
+        key, _, name = array_key.partition(_SUB)
+        return key, name or None
+
+    def sub(self, key: str, name: str):
+        """Item ``name`` of the dict step ``key`` returned, ``None`` when it did not come back."""
+        return self.arrays.get(self.sub_key(key, name))
+
+    def arg_after(self, key: str, position: int):
+        """The input at ``position`` of step ``key`` as it was after the call, ``None`` if absent."""
+        return self.arrays.get(f"{key}{_ARG}{position}")
+
+    def args_after(self, key: str) -> dict[int, np.ndarray]:
+        """``{position: array}`` of every tracked input of step ``key`` that came back."""
+        prefix = f"{key}{_ARG}"
+        return {int(n[len(prefix):]): a for n, a in self.arrays.items() if n.startswith(prefix) and n[len(prefix):].isdigit()}
 
 
 def write_exchange(plan: Plan, folder: Path) -> None:
@@ -246,9 +309,12 @@ def probe_cell_source(exchange: Path, killed=()) -> str:
 
 
 def _describe_value(value, arrays) -> str:
-    if isinstance(value, dict) and set(value) == {"$array"}:
-        array = arrays[value["$array"]]
-        return f"{value['$array']}{tuple(array.shape)} {array.dtype}"
+    if rng_ref(value) is not None:
+        return f"default_rng({rng_ref(value)})"
+    name = array_ref(value)
+    if name is not None:
+        array = arrays[name]
+        return f"{name}{tuple(array.shape)} {array.dtype}"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_describe_value(v, arrays)}" for k, v in value.items()) + "}"
     return repr(value)

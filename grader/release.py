@@ -30,6 +30,8 @@ from pathlib import Path
 
 import nbformat
 
+from .errors import GraderError, UsageError
+from . import registry
 from .notebook import exercise_from_filename
 
 __all__ = [
@@ -44,7 +46,6 @@ MD_BEGIN = "<!-- BEGIN SOLUTION -->"
 MD_END = "<!-- END SOLUTION -->"
 PLACEHOLDER_COMMENT = "# ここにコードを書いてください (write your code here)"
 
-_EXERCISE_ID = re.compile(r"4_[1-7]")
 _MD_MARKER = re.compile(r"<!--\s*(BEGIN|END) SOLUTION\s*-->")
 _VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
 _VOLATILE_NB_METADATA = ("widgets", "varInspector", "toc", "celltoolbar")
@@ -58,17 +59,18 @@ def placeholder_lines(name: str, indent: str = "") -> list[str]:
 
 
 def exercise_id(nb: nbformat.NotebookNode, path: Path) -> str:
-    """``metadata.grader.exercise`` of a source notebook, else the ``4_x`` token of its file name."""
+    """``metadata.grader.exercise`` of a source notebook, else the registered exercise id in its file name."""
     grader = nb.metadata.get("grader")
     declared = grader.get("exercise") if isinstance(grader, dict) else None
     if declared is not None:
-        if not (isinstance(declared, str) and _EXERCISE_ID.fullmatch(declared)):
-            raise ValueError(f"{path}: metadata.grader.exercise must be '4_1' ... '4_7', got {declared!r}")
+        if not registry.known(declared):
+            raise ValueError(f"{path}: metadata.grader.exercise must be one of {', '.join(registry.ids())}, "
+                             f"got {declared!r}")
         return declared
     from_name = exercise_from_filename(Path(path).name)
     if from_name is None:
         raise ValueError(f"{path}: cannot tell the exercise: no metadata.grader.exercise and "
-                         "no 4_1 ... 4_7 in the file name")
+                         f"none of the registered exercises ({', '.join(registry.ids())}) in the file name")
     return from_name
 
 
@@ -227,13 +229,36 @@ def release_notebook(source_path: Path) -> nbformat.NotebookNode:
     if "language_info" in nb.metadata:
         nb.metadata["language_info"] = {"name": nb.metadata["language_info"].get("name", "python")}
     nb.metadata["grader"] = dict(nb.metadata.get("grader", {}), exercise=exercise)
+    _append_selfcheck(nb, source_path)
     return nb
+
+
+SELFCHECK_SOURCE = "# セルフチェック (self-check): 公開の入力で自分の実装を確かめます\nfrom grader import selfcheck\nselfcheck()"
+
+
+def _append_selfcheck(nb: nbformat.NotebookNode, source_path: Path) -> None:
+    """End the trainee notebook with a short Japanese note and a ``selfcheck()`` cell (unless
+    the source already ends with one): how a trainee checks the work before submitting."""
+    if any(c.cell_type == "code" and "selfcheck()" in c.source for c in nb.cells[-2:]):
+        return
+    from .messages import text
+
+    note = nbformat.v4.new_markdown_cell(text("release_note", "ja"))
+    check = nbformat.v4.new_code_cell(SELFCHECK_SOURCE)
+    for offset, cell in enumerate((note, check)):
+        cell["id"] = _cell_id(source_path, len(nb.cells) + offset)
+    nb.cells.extend((note, check))
 
 
 def write_notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
     """The notebook as the bytes of its file: nbformat's JSON, one trailing newline."""
     text = nbformat.writes(nb, version=4)
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+class NoSourceNotebooks(UsageError, FileNotFoundError):
+    """No ``*.ipynb`` in the source folder: a usage error for the command line (exit 2, ja/en),
+    still a ``FileNotFoundError`` for callers that catch that (``grader ci``)."""
 
 
 def release_all(source_dir: Path, trainee_dir: Path, *, check: bool = False) -> list[Path]:
@@ -245,8 +270,8 @@ def release_all(source_dir: Path, trainee_dir: Path, *, check: bool = False) -> 
     """
     source_dir, trainee_dir = Path(source_dir), Path(trainee_dir)
     sources = sorted(source_dir.glob("*.ipynb"))
-    if not sources:
-        raise FileNotFoundError(f"no source notebooks (*.ipynb) in {source_dir}")
+    if not sources:  # run outside the course folder: a usage error (exit 2), not a traceback
+        raise NoSourceNotebooks.keyed("err_release_no_course", path=source_dir)
     stale = []
     for source in sources:
         data = write_notebook_bytes(release_notebook(source))
@@ -270,6 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         stale = release_all(args.source_dir, args.trainee_dir, check=args.check)
+    except GraderError as exc:
+        from .messages import default_lang
+
+        print(f"error: {exc.in_lang(default_lang())}", file=sys.stderr)
+        return exc.exit_code
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,5 +1,6 @@
-"""The kernel's view of the machine, built by :mod:`grader.launcher` inside a new mount
-namespace (Linux only, root or a user namespace): a fresh ``/proc`` showing only the kernel's
+"""The kernel's denylist view of the machine (the fallback when the allowlisted root of
+:mod:`grader.sandbox_root` cannot be built), and the helpers both use. Built by
+:mod:`grader.launcher` inside a new mount namespace (Linux only, root or a user namespace): a fresh ``/proc`` showing only the kernel's
 own processes, every file system read-only, private size-capped tmpfs on ``/tmp``,
 ``/var/tmp``, ``/dev/shm``, ``/run/lock`` and the working directory, and ``/root``, ``/home``,
 ``/run/user`` hidden. The paths the kernel needs (the interpreter, its packages, the course
@@ -67,7 +68,9 @@ def _under(path: str, top: str) -> bool:
 
 def needed_paths(extra=()) -> list[str]:
     """What the kernel reads: the interpreter, its prefixes, ``sys.path``, this project (its
-    ``grader`` and ``reference`` packages), ``PYTHONPATH`` and ``MNIST_DIR``; real paths too."""
+    ``grader`` and ``reference`` packages), ``PYTHONPATH`` and ``MNIST_DIR``; real paths too.
+    ``extra``: the launcher config's ``ro`` (the course shim folder of :mod:`grader.course_shim`,
+    and the prefixes and ``sys.path`` of a ``--kernel-python`` interpreter)."""
     import importlib.util
     import sys
 

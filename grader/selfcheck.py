@@ -22,6 +22,7 @@ example the evaluation of a trained network on MNIST) out of the self-check by s
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -128,7 +129,7 @@ def run_selfcheck(exercise: str, namespace: dict, *, lang: str, seed: int = PUBL
     module = checks.load(exercise)
     started = time.perf_counter()
     plan, specs = module.build(np.random.default_rng(seed))
-    expected = expected_outputs(plan)
+    expected = expected_outputs(plan, checks.reference_namespace(exercise))  # None: `reference`
     got = ProbeOutputs(*_day4_run_plan(plan.as_json(), plan.arrays, namespace))
     flags = integrity_flags(plan, got, module.GRADED, lang)
     ctx = Context(plan, got, expected, lang, None, frozenset(f.name for f in flags))
@@ -149,21 +150,29 @@ def render_selfcheck_html(result: GradingResult, lang: str, skipped_extra: bool 
     return template.render(result=result, lang=lang, skipped_extra=skipped_extra)
 
 
-def _short_repr(result, printer, cycle):
-    printer.text(f"<GradingResult {result.exercise}: {result.score:g} / {result.max_score:g}>")
+class _ShownResult(GradingResult):
+    """What :func:`selfcheck` returns in a Jupyter kernel, where its report is on screen already:
+    the same result, which as a cell's last line shows nothing more (``_ipython_display_``
+    handles its own display by doing nothing, so no ``execute_result`` is sent)."""
+
+    def _ipython_display_(self):
+        return None
 
 
-def _show(result: GradingResult, lang: str, skipped_extra: bool, shell) -> None:
+def _show(result: GradingResult, lang: str, skipped_extra: bool, shell) -> GradingResult:
     if shell is not None and getattr(shell, "kernel", None) is not None:
-        from IPython.display import HTML, display
+        from IPython.display import display
 
-        display(HTML(render_selfcheck_html(result, lang, skipped_extra)))
-        # the report is on screen: `selfcheck()` as a cell's last line should not add a huge repr
-        shell.display_formatter.formatters["text/plain"].for_type(GradingResult, _short_repr)
-        return
+        note = text("selfcheck_note", lang) + (" " + text("selfcheck_skipped_extra", lang) if skipped_extra else "")
+        plain = f"[{text('selfcheck_title', lang)}] {note}\n\n{render_terminal(result, lang)}"
+        # one display: the HTML report, and the terminal report where HTML is not shown (never
+        # the "<IPython.core.display.HTML object>" placeholder)
+        display({"text/html": render_selfcheck_html(result, lang, skipped_extra), "text/plain": plain}, raw=True)
+        return _ShownResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
     note = text("selfcheck_note", lang) + (" " + text("selfcheck_skipped_extra", lang) if skipped_extra else "")
     print(f"[{text('selfcheck_title', lang)}] {note}\n")
     print(render_terminal(result, lang, colour=sys.stdout.isatty()), end="")
+    return result
 
 
 def selfcheck(exercise: str | None = None, *, lang: str | None = None, namespace: dict | None = None,
@@ -178,8 +187,7 @@ def selfcheck(exercise: str | None = None, *, lang: str | None = None, namespace
     exercise = _resolve_exercise(exercise, namespace)
     result, skipped = run_selfcheck(exercise, namespace, lang=lang, seed=PUBLIC_SEED if seed is None else seed,
                                     notebook=notebook_path(namespace) or "-")
-    _show(result, lang, skipped, shell)
-    return result
+    return _show(result, lang, skipped, shell)
 
 
 class _CallableModule(types.ModuleType):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch import BatchOptions, grade_class
+from grader.class_report import trainee_file
 from grader.cli import main
 from grader.gradebook import Gradebook, GradebookLocked
 from grader.late import LatePolicy
@@ -66,9 +67,9 @@ def test_three_layouts_and_problems(tmp_path):
     assert "cannot tell which exercise" in messages["notes.ipynb"]
     assert "duplicate" in messages["4_4_a.ipynb"]
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "trainees/alice.html" in index and "col2im.overlap" in index
+    assert f"trainees/{trainee_file('alice')}" in index and "col2im.overlap" in index
     assert "notes.ipynb" in index
-    report = (out / "trainees" / "bob.html").read_text(encoding="utf-8")
+    report = (out / "trainees" / trainee_file("bob")).read_text(encoding="utf-8")
     assert "col2im.overlap" in report and 'class="diff"' in report
 
 
@@ -152,8 +153,8 @@ def test_late_penalty_and_exports(tmp_path):
 
 
 def test_bad_arguments_exit_2(tmp_path, capsys):
-    assert main(["grade", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    assert main(["grade", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--lang", "en"]) == 2
     assert "not a folder" in capsys.readouterr().err
-    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "o"), "--exercises", "4_9"]) == 2
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "o"), "--exercises", "9_9"]) == 2
     assert main(["grade", str(tmp_path), "--out", str(tmp_path / "o"), "--late-policy", "half"]) == 2
     assert main(["export", str(tmp_path / "empty"), "--csv", str(tmp_path / "x.csv")]) == 2

@@ -10,7 +10,7 @@ import pytest
 
 import reference
 
-BASELINE_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "baseline_book.py"
+BASELINE_FILE = Path(__file__).resolve().parent.parent / "grader" / "known" / "book_style.py"
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,10 @@ def book():
 
 
 def close(actual, expected, what, rtol=1e-10):
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=1e-12, err_msg=what)
+    """Equal up to ``rtol`` of each element, or of the array's scale for elements near zero: a
+    float32 sum in another order moves a tiny element by a large fraction of itself."""
+    scale = float(np.max(np.abs(expected))) if np.size(expected) else 0.0
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=max(1e-12, rtol * scale), err_msg=what)
 
 
 @pytest.mark.parametrize("stride, pad", [(1, 0), (1, 1), (2, 1)])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch import BatchOptions, grade_class
+from grader.class_report import trainee_file
 from nbfactory import make_notebook
 from pngcheck import png_stats
 from test_grader_4_4 import COL2IM, IM2COL
@@ -41,7 +42,7 @@ def _render(page: Path, tmp_path: Path) -> tuple[dict, str]:
     return png_stats(shot.read_bytes()), proc.stderr
 
 
-@pytest.mark.parametrize("page", ["index.html", "trainees/bob.html"])
+@pytest.mark.parametrize("page", ["index.html", f"trainees/{trainee_file('bob')}"])
 def test_report_renders_without_console_errors(reports, tmp_path, page):
     stats, log = _render(reports / page, tmp_path)
     console = [line for line in log.splitlines() if "CONSOLE" in line or "Uncaught" in line]
@@ -52,6 +53,93 @@ def test_report_renders_without_console_errors(reports, tmp_path, page):
 
 def test_japanese_text_is_in_the_dom(reports, tmp_path):
     dom = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-                          (reports / "trainees" / "bob.html").as_uri()],
+                          (reports / "trainees" / trainee_file("bob")).as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
     assert "採点レポート" in dom and "col2im.overlap" in dom and "不合格" in dom
+
+
+# --- issue 14: the class summary, trainee reports and feedback pages, in Japanese and English ---
+# built in process (real checks and diagnoses, no kernel) from a roster of Japanese names with
+# one trainee absent and one exercise missing (tests/test_feedback.py's class)
+
+
+@pytest.fixture(scope="module")
+def class_pages(tmp_path_factory):
+    from grader.class_report import write_reports
+    from grader.feedback import write_feedback
+    from grader.gradebook import Gradebook
+    from test_feedback import ROSTER, WORK, _result
+
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: apt-get install chromium fonts-noto-cjk")
+    root = tmp_path_factory.mktemp("pages")
+    for lang in ("ja", "en"):
+        out = root / lang
+        with Gradebook(out) as book:
+            book.set_roster(ROSTER, "roster.csv")
+            for trainee, work in WORK.items():
+                for exercise, defect in work.items():
+                    book.record(trainee, f"sha-{trainee}-{exercise}", _result(trainee, exercise, defect))
+            write_reports(book, out, lang)
+        write_feedback(out, root / f"feedback-{lang}", lang)
+    return root
+
+
+PAGES = {"summary": "{lang}/index.html", "trainee": "{lang}/trainees/" + trainee_file("t02"),
+         "absent": "{lang}/trainees/" + trainee_file("t04"), "feedback": "feedback-{lang}/t02.html"}
+WORDS = {"ja": {"summary": "クラスの採点結果", "trainee": "課題ごとのまとめ", "absent": "未提出", "feedback": "採点結果のフィードバック"},
+         "en": {"summary": "Class results", "trainee": "per exercise", "absent": "missing", "feedback": "Feedback on your work"}}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("kind", sorted(PAGES))
+def test_new_pages_render_in_both_languages(class_pages, tmp_path, kind, lang):
+    page = class_pages / PAGES[kind].format(lang=lang)
+    stats, log = _render(page, tmp_path)
+    console = [line for line in log.splitlines() if "CONSOLE" in line or "Uncaught" in line or "Refused" in line]
+    assert console == []  # a figure the CSP refused would be logged here
+    assert stats["width"] == 1200 and stats["colours"] > 8
+    assert 0.001 < stats["dark_fraction"] < 0.5
+    dom = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert WORDS[lang][kind] in dom
+    assert "佐藤 花子" in dom or kind in ("summary", "absent")  # Japanese names drawn in either language
+    if kind == "summary":
+        assert dom.count('<img src="data:image/svg+xml;base64,') == 3  # totals, 4_1, 4_2
+        assert "<details" in dom and "山田 太郎" in dom
+
+
+def test_figures_are_svg_with_axes_labels_and_bin_edges():
+    import base64
+    import re
+
+    from grader.messages import text
+    from grader.presentation import bin_edges, histogram_uri
+
+    uri = histogram_uri([3, 7, 7, 12], bin_edges(12), text("score", "en"), text("plot_count", "en"), "4_1")
+    svg = base64.b64decode(uri.split(",", 1)[1]).decode()
+    assert svg.startswith("<?xml") and "<svg" in svg and "<script" not in svg
+    # matplotlib writes each tick label as a text element with the tick's value as its comment
+    assert all(f"<!-- {edge} -->" in svg for edge in ("0", "6", "12"))
+    assert re.search(r"<!-- score -->", svg) and re.search(r"<!-- trainees -->", svg)
+    assert bin_edges(80) == [8.0 * i for i in range(11)] and bin_edges(12)[-1] == 12.0
+
+
+def test_training_curves_are_figures_with_axes():
+    import base64
+
+    from grader.presentation import curve_uri
+
+    uri = curve_uri("train_loss_list", [2.3, 1.1, None, 0.6, float("nan"), 0.4], "ja")
+    svg = base64.b64decode(uri.split(",", 1)[1]).decode()
+    assert "<!-- train_loss_list -->" in svg and "<!-- 記録の番号 -->" in svg and "<!-- 値 -->" in svg
+    assert curve_uri("x", [1.0, None], "en") is None  # fewer than two points: no figure
+    from grader.class_report import _curves
+    from grader.results import CheckResult, GradingResult
+
+    check = CheckResult("network.trained_accuracy", True, 1, 1, "ok",
+                        details={"curves": {"train_loss_list": [2.3, 1.0, 0.5], "train_acc_list": [0.1, 0.8, 0.9],
+                                            "test_acc_list": [None]}})
+    [figure] = _curves(GradingResult("4_7", "n.ipynb", (check,)), "en")
+    both = base64.b64decode(figure["uri"].split(",", 1)[1]).decode()
+    assert "<!-- train_loss_list -->" in both and "<!-- train_acc_list -->" in both and "test_acc_list" not in both

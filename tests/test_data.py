@@ -373,6 +373,7 @@ def test_unreadable_pickle_file(tmp_path, content):
 
 def test_public_api():
     assert sorted(data.__all__) == [
-        "MnistFormatError", "MnistNotFoundError", "load_mnist", "write_idx"]
+        "HELD_BACK", "KATAKANA_CLASSES", "MnistFormatError", "MnistNotFoundError", "grading_split", "load_katakana",
+        "load_mnist", "source_stamp", "write_grading_split", "write_idx"]
     assert issubclass(MnistNotFoundError, FileNotFoundError)
     assert issubclass(MnistFormatError, ValueError)

@@ -58,6 +58,16 @@ MUTANTS = {
                             {"convolution.bias", "convolution.channels"}),
     "convolution_reshapes_input_in_place": (SIZE, CONV.replace("x = x[np.newaxis]", "x.shape = (1,) + x.shape"),
                                             {"convolution.unmodified"}),
+    # caught by the plans' fixed boundary cases, whatever the seed
+    "stride_must_divide": (SIZE, CONV.replace("    OH = (H + 2*pad - FH) // stride + 1\n",
+                                              "    assert (H + 2*pad - FH) % stride == 0, 'stride does not fit'\n"
+                                              "    OH = (H + 2*pad - FH) // stride + 1\n"),
+                           {"convolution.integer", "convolution.stride_pad", "convolution.unmodified"}),
+    "convolution_takes_pad_before_stride": (SIZE, CONV.replace("def convolution(x, w, b=0.0, stride=1, pad=0):",
+                                                               "def convolution(x, w, b=0.0, pad=0, stride=1):"),
+                                            {"convolution.stride_pad"}),
+    "output_size_takes_stride_before_pad": (SIZE.replace("pad=0, stride=1", "stride=1, pad=0"), CONV,
+                                            {"conv_output_size.stride_pad"}),
 }
 
 
@@ -134,5 +144,6 @@ def test_reference_is_flagged_for_both_names(tmp_path):
     wrapper = "import reference\ndef convolution(*a, **k):\n    return reference.convolution(*a, **k)"
     nb = make_notebook(tmp_path / "4_1.ipynb", ["from reference import conv_output_size", wrapper])
     result = grade_notebook(nb, lang="en")
-    assert sorted(f.name for f in result.flags) == ["conv_output_size", "convolution"]
+    # the grading kernel's reference has neither name (issue 12): the import and the call fail; the scan names them
+    assert sorted(f.name for f in result.flags) == ["reference.conv_output_size", "reference.convolution"]
     assert result.score == 0 and failing(result) == ALL

@@ -48,6 +48,11 @@ MUTANTS = {
                                         {"max_pooling.integer"}),
     "pooling_reshapes_input_in_place": (POOL.replace("x = x[np.newaxis]", "x.shape = (1,) + x.shape"),
                                         {"max_pooling.unmodified"}),
+    # caught by the plans' fixed boundary cases, whatever the seed
+    "pooling_takes_pad_before_stride": (POOL.replace("pool_w, stride=1, pad=0)", "pool_w, pad=0, stride=1)"),
+                                        {"max_pooling.stride_pad"}),
+    "pooling_square_window_assumed": (POOL.replace("j*stride+pool_w]", "j*stride+pool_h]")
+                                      .replace("(W + 2*pad - pool_w)", "(W + 2*pad - pool_h)"), {"max_pooling.rect"}),
 }
 
 
@@ -88,5 +93,6 @@ def test_missing_name_is_missing_not_failed(tmp_path):
 def test_reference_is_flagged(tmp_path):
     nb = make_notebook(tmp_path / "4_2.ipynb", ["from reference import max_pooling"])
     result = grade_notebook(nb, lang="en")
-    assert [(f.kind, f.name) for f in result.flags] == [("uses-reference", "max_pooling")]
+    # the grading kernel's reference has no max_pooling (issue 12): the import fails, the static scan names it
+    assert [(f.kind, f.name) for f in result.flags] == [("suspicious-code", "reference.max_pooling")]
     assert result.score == 0

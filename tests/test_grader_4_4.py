@@ -53,6 +53,17 @@ MUTANTS = {
                                        "im2col.unmodified"}),
     "im2col_ignores_constant": (IM2COL.replace("constant_values=constant_values)", "constant_values=0)"), COL2IM,
                                 {"im2col.constant_values"}),
+    # caught by the plans' fixed boundary cases, whatever the seed
+    "im2col_stride_must_divide": (IM2COL.replace("    out_h = (H + 2*pad - filter_h)//stride + 1\n",
+                                                 "    assert (H + 2*pad - filter_h) % stride == 0\n"
+                                                 "    out_h = (H + 2*pad - filter_h)//stride + 1\n"),
+                                  COL2IM, {"im2col.stride_pad"}),
+    "col2im_stride_must_divide": (IM2COL, COL2IM.replace("    out_w = (W + 2*pad - filter_w)//stride + 1\n",
+                                                         "    out_w = (W + 2*pad - filter_w)//stride + 1\n"
+                                                         "    assert (W + 2*pad - filter_w) % stride == 0\n"),
+                                  {"col2im.stride_pad"}),
+    "im2col_takes_pad_before_stride": (IM2COL.replace("filter_w, stride=1, pad=0,", "filter_w, pad=0, stride=1,"),
+                                       COL2IM, {"im2col.stride_pad", "im2col.constant_values"}),
 }
 
 
@@ -94,7 +105,8 @@ def test_wrong_return_type_is_a_failed_check(tmp_path):
 def test_reference_implementation_is_flagged(tmp_path):
     nb = make_notebook(tmp_path / "4_4.ipynb", ["from reference import im2col", COL2IM.replace("def col2im", "import numpy as np\ndef col2im")])
     result = grade_notebook(nb, lang="en")
-    assert [f.kind for f in result.flags] == ["uses-reference"] and result.flags[0].name == "im2col"
+    # the grading kernel's reference has no im2col (issue 12): the import fails, the static scan names it
+    assert [(f.kind, f.name) for f in result.flags] == [("suspicious-code", "reference.im2col")]
     assert all(c.points == 0 for c in result.checks if c.name == "im2col")
     assert all(c.passed for c in result.checks if c.name == "col2im")
 
@@ -103,7 +115,7 @@ def test_wrapping_the_reference_is_flagged(tmp_path):
     wrapper = "import numpy as np\nimport reference\ndef im2col(*a, **k):\n    return reference.im2col(*a, **k)"
     nb = make_notebook(tmp_path / "4_4.ipynb", [wrapper, COL2IM])
     result = grade_notebook(nb, lang="en")
-    assert [f.name for f in result.flags] == ["im2col"]
+    assert [f.name for f in result.flags] == ["reference.im2col"]  # refused in the kernel, named by the scan
 
 
 def test_cli_json_matches_the_contract(tmp_path, capsys):

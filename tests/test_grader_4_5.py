@@ -114,6 +114,15 @@ MUTANTS = {
         _mutate(("        col_W = self.W.reshape(FN, -1).T\n",
                  "        col_W = self.W.reshape(FN, -1).T\n        x[...] = 0\n")),
         {"Convolution.unmodified"}),
+    # caught by the plans' fixed boundary cases, whatever the seed
+    "stride_must_divide": (
+        _mutate(("        out_h = 1 + (H + 2*self.pad - FH) // self.stride\n",
+                 "        assert (H + 2*self.pad - FH) % self.stride == 0, 'the stride must divide'\n"
+                 "        out_h = 1 + (H + 2*self.pad - FH) // self.stride\n")),
+        {"Convolution.forward", "Convolution.dx", "Convolution.dW", "Convolution.db", "Convolution.integer_input"}),
+    "takes_pad_before_stride": (
+        _mutate(("def __init__(self, W, b, stride=1, pad=0):", "def __init__(self, W, b, pad=0, stride=1):")),
+        {"Convolution.forward", "Convolution.dx", "Convolution.dW", "Convolution.db"}),
 }
 
 
@@ -160,7 +169,8 @@ def test_failure_messages_name_the_call_and_the_cause(tmp_path):
 def test_reference_layer_is_flagged_and_scores_zero(tmp_path, source):
     nb = make_notebook(tmp_path / "4_5.ipynb", [source])
     result = grade_notebook(nb, lang="en")
-    assert [(f.kind, f.name) for f in result.flags] == [("uses-reference", "Convolution")]
+    # the grading kernel's reference has no Convolution (issue 12): refused there, named by the static scan
+    assert [(f.kind, f.name) for f in result.flags] == [("suspicious-code", "reference.Convolution")]
     assert result.score == 0 and set(by_id(result)) == ALL
 
 

@@ -124,6 +124,16 @@ MUTANTS = {
         _mutate(COURSE, ("        col = col.reshape(-1, self.pool_h*self.pool_w)\n",
                          "        col = col.reshape(-1, self.pool_h*self.pool_w)\n        x[...] = 0\n")),
         {"MaxPooling.unmodified"}),
+    # caught by the plans' fixed boundary cases, whatever the seed
+    "takes_pad_before_stride": (
+        _mutate(OWN, ("def __init__(self, pool_h, pool_w, stride=1, pad=0):",
+                      "def __init__(self, pool_h, pool_w, pad=0, stride=1):")),
+        {"MaxPooling.non_square"}),
+    "stride_must_divide": (
+        _mutate(OWN, ("        out_h = (H + 2*p - self.pool_h) // s + 1\n",
+                      "        assert (H + 2*p - self.pool_h) % s == 0\n"
+                      "        out_h = (H + 2*p - self.pool_h) // s + 1\n")),
+        ALL - {"MaxPooling.overlap", "MaxPooling.float32"}),
 }
 
 
@@ -165,7 +175,8 @@ def test_tie_failure_names_the_call_and_the_cause(tmp_path):
 def test_reference_layer_is_flagged_and_scores_zero(tmp_path, source):
     nb = make_notebook(tmp_path / "4_6.ipynb", [source])
     result = grade_notebook(nb, lang="en")
-    assert [(f.kind, f.name) for f in result.flags] == [("uses-reference", "MaxPooling")]
+    # the grading kernel's reference has no MaxPooling (issue 12): refused there, named by the static scan
+    assert [(f.kind, f.name) for f in result.flags] == [("suspicious-code", "reference.MaxPooling")]
     assert result.score == 0 and set(by_id(result)) == ALL
 
 

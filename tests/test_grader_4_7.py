@@ -117,6 +117,9 @@ MUTANTS = {
     "accuracy_drops_partial_batch": (NET.replace("for i in range(0, len(x), batch_size):",
                                                  "for i in range(0, len(x) - batch_size + 1, batch_size):"),
                                      {"SimpleConvNet.accuracy"}),
+    # caught by the plans' fixed boundary cases (a network whose conv output is odd), whatever the seed
+    "w2_sized_with_true_division": (NET.replace("fn * (oh // 2) * (ow // 2)", "int(fn * (oh / 2) * (ow / 2))"),
+                                    {"SimpleConvNet.param_shapes"}),
 }
 
 
@@ -167,14 +170,16 @@ def test_unusable_network_costs_only_the_accuracy(tmp_path, network, status, wor
 def test_reference_class_is_flagged(tmp_path):
     nb = make_notebook(tmp_path / "4_7.ipynb", ["from reference import SimpleConvNet\nnetwork = SimpleConvNet()"])
     result = grade_notebook(nb, lang="ja")
-    assert [(f.kind, f.name) for f in result.flags] == [("uses-reference", "SimpleConvNet")]
+    # the grading kernel's reference has no SimpleConvNet (issue 12): refused there, named by the static scan
+    assert [(f.kind, f.name) for f in result.flags] == [("suspicious-code", "reference.SimpleConvNet")]
     assert result.score == 0 and failing(result) == UNIT | {TRAINED}
 
 
 def test_network_of_the_reference_class_scores_no_accuracy(tmp_path):
     nb = make_notebook(tmp_path / "4_7.ipynb", [NET, "import reference\nnetwork = reference.SimpleConvNet()"])
     result = grade_notebook(nb, lang="en")
-    assert failing(result) == {TRAINED} and "reference SimpleConvNet" in by_id(result)[TRAINED].message
+    assert failing(result) == {TRAINED}  # reference.SimpleConvNet does not exist in the grading kernel (issue 12)
+    assert by_id(result)[TRAINED].status == "missing"
 
 
 @pytest.mark.parametrize("accuracy, points", [(0.99, 4), (0.97, 4), (0.935, 2), (0.9, 0), (0.5, 0), (0.9525, 3)])

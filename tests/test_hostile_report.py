@@ -3,6 +3,7 @@ controls (file and trainee names, error messages, printed text quoted in message
 escaped text in the notebook report, the class summary and the trainee pages."""
 from __future__ import annotations
 
+import base64
 from html.parser import HTMLParser
 
 import pytest
@@ -34,11 +35,12 @@ def hostile_result() -> GradingResult:
 class _Markup(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.tags, self.handlers = [], []
+        self.tags, self.handlers, self.images = [], [], []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self.handlers += [name for name, _ in attrs if name.startswith("on")]
+        self.images += [value for name, value in attrs if tag == "img" and name == "src"]
 
 
 def assert_no_raw_markup(document: str) -> None:
@@ -46,7 +48,12 @@ def assert_no_raw_markup(document: str) -> None:
     the payloads are there, as text."""
     markup = _Markup()
     markup.feed(document)
-    assert not {"script", "iframe", "img", "object", "embed"} & set(markup.tags), markup.tags
+    assert not {"script", "iframe", "object", "embed"} & set(markup.tags), markup.tags
+    # the only images: the grader's own figures (issue 14), SVG data URIs without script or payload
+    for src in markup.images:
+        assert src.startswith("data:image/svg+xml;base64,"), src[:80]
+        svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
+        assert "<script" not in svg and "mallory" not in svg and "onload" not in svg
     assert markup.handlers == [] and "<style>*{}" not in document
     assert "&lt;script&gt;" in document
 

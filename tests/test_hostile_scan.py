@@ -46,6 +46,26 @@ FLAGGED = {
     "patch_dunder_builtins": ("__builtins__['len'] = f", ("patch", "__builtins__[...]")),
     "patch_sys_modules": ("import sys\nsys.modules['numpy'] = fake", ("patch", "sys.modules[...]")),
     "patch_reference": ("import reference\nreference.im2col = my_im2col", ("patch", "reference.im2col")),
+    "patch_sys_setprofile": ("import sys\nsys.setprofile = lambda *a: None", ("patch", "sys.setprofile")),
+    "patch_json_dump": ("import json\njson.dump = lambda *a, **k: None", ("patch", "json.dump")),
+    "patch_json_submodule": ("import json.encoder as e\ne.c_make_encoder = None", ("patch", "json.encoder.c_make_encoder")),
+    "patch_module_dict": ("import sys\nsys.__dict__['settrace'] = f", ("patch", "sys.__dict__[...]")),
+    "getattr_graded_name": ("import reference\nf = getattr(reference, 'im2col')", ("reference", "reference.im2col")),
+    "getattr_computed_name": ("import reference as r\nf = getattr(r, 'im' + '2col')", ("reference", "getattr(reference, ...)")),
+    "module_dict": ("import reference\nf = reference.__dict__['im2col']", ("reference", "reference.__dict__")),
+    "vars_of_reference": ("from reference import layers\nf = vars(layers)['col2im']", ("reference", "vars(reference.layers)")),
+    "sys_modules_lookup": ("import sys\nf = sys.modules['reference'].im2col", ("reference", "reference.im2col")),
+    "under_capture_magic": ("%%capture\nfrom reference import im2col", ("reference", "reference.im2col")),
+    "under_time_magic": ("%%time\nimport reference\ny = reference.col2im(c, s, 3, 3)", ("reference", "reference.col2im")),
+    "time_line_magic": ("%time y = reference.im2col(x, 3, 3)", ("reference", "reference.im2col")),
+    "timeit_with_options": ("%timeit -n 3 -q reference.im2col(x, 3, 3)", ("reference", "reference.im2col")),
+    "indented_run_magic": ("if True:\n    %run helper.py\n    x = 1", ("dynamic", "%run")),
+    "autocall_escape": ("/exec 'x = 1'", ("dynamic", "exec")),
+    "after_shell_line_with_quotes": ('!echo """\nfrom reference import im2col', ("reference", "reference.im2col")),
+    "after_modulo_continuation": ("y = (a\n% b)\nfrom reference import im2col", ("reference", "reference.im2col")),
+    "after_help_line": ("np.dot?\nfrom reference import im2col", ("reference", "reference.im2col")),
+    "after_prompt": (">>> from reference import im2col", ("reference", "reference.im2col")),
+    "after_shell_assignment": ("files = !ls\nfrom reference import im2col", ("reference", "reference.im2col")),
 }
 
 CLEAN = {
@@ -58,6 +78,11 @@ CLEAN = {
     "method_named_eval": "model.eval()\nnet.compile()",
     "syntax_error": "def broken(:\n    pass",
     "rebound_name": "from reference import im2col\ndef im2col(x):\n    return x",
+    "getattr_of_helper": "import reference\nRelu = getattr(reference, 'Relu')",
+    "magic_text_in_a_string": 's = """\n%run x.py\n!rm -rf /\n"""',
+    "shell_magics": "%%bash\nexec echo hi",
+    "sys_calls": "import sys\nsys.path.append('.')\nsys.setrecursionlimit(3000)",
+    "json_use": "import json\njson.dump({'a': 1}, f)",
 }
 
 
@@ -109,10 +134,47 @@ def test_many_findings_are_summarised():
 def test_huge_or_deep_sources_do_not_break_the_scan():
     deep = "x = " + "(" * 5000 + "1" + ")" * 5000
     assert scan_sources([(0, deep), (1, "exec('1')")], GRADED)[0].what == "exec"
-    assert scan_sources([(0, "\x00"), (1, "a" * 3_000_000)], GRADED) == []
+    found = scan_sources([(0, "\x00"), (1, "a" * 3_000_000)], GRADED)
+    assert [(f.rule, f.what, f.cell) for f in found] == [("budget", "scan-truncated", 1)]
+    chain = "x = " + ".".join(["a"] * 900) + "\nfrom reference import im2col"  # linear, no recursion
+    assert [f.what for f in scan_sources([(0, chain)], GRADED)] == ["reference.im2col"]
 
 
 def test_a_finding_the_probe_confirmed_is_reported_once():
     static = (Flag(KIND, "reference.im2col", "m"), Flag(KIND, "numpy.allclose", "m"))
     assert drop_confirmed(static, frozenset({"im2col"})) == static[1:]
     assert drop_confirmed(static, frozenset()) == static
+
+
+def _shell_cell(size: int) -> str:
+    lines, total, i = [], 0, 0
+    while total < size:
+        lines.append(f"!echo line {i} && ls -la /tmp | head -n 3")
+        total, i = total + len(lines[-1]) + 1, i + 1
+    return "\n".join(lines)
+
+
+def test_a_38_kb_cell_of_shell_lines_is_scanned_whole():
+    """IPython's transformer re-tokenised such a cell once per line (86 s); the scan reads it
+    once, to its end, where the reference import is still found."""
+    found = scan_sources([(0, _shell_cell(38 * 1024) + "\nfrom reference import im2col\n")], GRADED)
+    assert [(f.rule, f.what) for f in found] == [("reference", "reference.im2col")]
+
+
+def test_a_2_mb_cell_stops_at_the_budget_and_says_so():
+    nb = new_notebook(cells=[new_code_cell(_shell_cell(2 * 1024 * 1024)), new_code_cell("from reference import im2col")])
+    flags = scan_notebook(nb, GRADED, "en")
+    assert flags[0].name == "scan-truncated" and "budget" in flags[0].message
+    assert "reference.im2col" not in {f.name for f in flags}  # never reached: that is what the flag says
+
+
+def test_the_time_budget_stops_the_scan_too():
+    found = scan_sources([(0, "x = 1"), (1, "y = 2")], GRADED, seconds=-1.0)
+    assert [(f.rule, f.what) for f in found] == [("budget", "scan-truncated")]
+
+
+def test_code_nested_deeper_than_the_parser_goes_is_flagged_not_skipped():
+    wide = "x = " + "+".join(["a"] * 800) + "\nfrom reference import im2col"  # deep, still walked
+    assert [f.what for f in scan_sources([(0, wide)], GRADED)] == ["reference.im2col"]
+    deeper = "x = " + "+".join(["a"] * 5000) + "\nfrom reference import im2col"
+    assert [(f.rule, f.what) for f in scan_sources([(3, deeper)], GRADED)] == [("unscannable", "cell 3")]

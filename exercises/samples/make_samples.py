@@ -28,6 +28,8 @@ SOURCES = {
     "4_1": "4_1_convolution", "4_2": "4_2_maxpooling", "4_3": "4_3_padding_reshape_transpose",
     "4_4": "4_4_im2col_col2im_trainee", "4_5": "4_5_convolution_layer_trainee",
     "4_6": "4_6_maxpooling_layer_trainee", "4_7": "4_7_simpleconvnet_trainee",
+    "4_10": "4_10_katakana_groupwork",
+    "4_8": "4_8_Augmentor", "4_9": "4_9_ImageDataGenerator_sample",
 }
 
 
@@ -452,12 +454,133 @@ def yamamoto(src: Path) -> list[Sample]:
 TRAINEES = (sato, suzuki, takahashi, tanaka, watanabe, yamamoto)
 
 
+# ================================================================ 4_10, the Katakana group work
+
+def groupwork(trainee: str, src: Path, epochs: int, mine: dict | None = None) -> Sample:
+    """A trainee's 4_10, trained for ``epochs`` (the source: 5) so that it runs in seconds."""
+    return Sample(trainee, "4_10", source_dir=src).solve(mine).edit("train", "max_epochs = 5", f"max_epochs = {epochs}")
+
+
+_AUGMENT_SHUFFLED = """
+x = random_rotate(x, 15, 15, rng)
+x = random_shift(x, 2, 2, rng)
+return x[rng.permutation(len(x))]  # 順番もシャッフルしておく
+"""
+_AUGMENT_RADIANS = """
+angle = np.deg2rad(20)  # 20 度
+return random_rotate(x, angle, angle, rng)
+"""
+GROUPWORK = {  # trainee -> their 4_10 (4_10 samples are added to the trainee's other notebooks)
+    # 佐藤: the course's augmentation, 3 epochs
+    "t01_sato": lambda src: groupwork("t01_sato", src, 3),
+    # 鈴木: defines augment but trains without it
+    "t02_suzuki": lambda src: groupwork("t02_suzuki", src, 3).edit(
+        "train", "x_batch = augment(x_train[batch], rng).astype(np.float32)  # 画像だけを拡張する",
+        "x_batch = x_train[batch]  # 拡張なしで学習 (あとで試す)"),
+    # 高橋: augments the test set too (the grader's hidden set is untouched: full marks)
+    "t03_takahashi": lambda src: groupwork("t03_takahashi", src, 3).insert_after(
+        "augment", "x_test = augment(x_test, np.random.default_rng(0))  # テストデータも拡張しておく"),
+    # 田中: shuffles the batch inside augment (images and labels come apart)
+    "t04_tanaka": lambda src: groupwork("t04_tanaka", src, 2, {"augment": _AUGMENT_SHUFFLED}),
+    # 山本: gives random_rotate (degrees) an angle in radians: nearly no augmentation
+    "t06_yamamoto": lambda src: groupwork("t06_yamamoto", src, 3, {"augment": _AUGMENT_RADIANS}),
+}
+
+
+# ================================================================ 4_8 and 4_9, data augmentation
+
+_ROTATE_CLOCKWISE = """
+N, C, H, W = x.shape
+angles = np.broadcast_to(np.asarray(angle, dtype=np.float64), (N,))
+cr, cc = (H - 1) / 2, (W - 1) / 2
+dr, dc = np.meshgrid(np.arange(H) - cr, np.arange(W) - cc, indexing="ij")
+out = np.empty(x.shape, dtype=_float_dtype(x))
+for n in range(N):
+    t = np.deg2rad(angles[n])
+    rows = cr - np.sin(t) * dc + np.cos(t) * dr  # 数学の回転の式をそのまま (行は下向きなので時計回りになる)
+    cols = cc + np.sin(t) * dr + np.cos(t) * dc
+    out[n] = bilinear_sample(x[n], rows, cols, fill)
+return out
+"""
+_ROTATE_RADIANS = _ROTATE_CLOCKWISE.replace(
+    "    t = np.deg2rad(angles[n])", "    t = angles[n]  # 角度をそのまま").replace(
+    "    rows = cr - np.sin(t) * dc + np.cos(t) * dr  # 数学の回転の式をそのまま (行は下向きなので時計回りになる)\n"
+    "    cols = cc + np.sin(t) * dr + np.cos(t) * dc", "    rows = cr + np.cos(t) * dr + np.sin(t) * dc\n"
+    "    cols = cc - np.sin(t) * dr + np.cos(t) * dc")
+_FLIP_LR_ROWS = """
+return np.flip(x, axis=2)  # 横方向のつもり
+"""
+_NOISE_UNCLIPPED = """
+return x + rng.normal(mean, std, size=x.shape)
+"""
+_FLOW_LABELS_APART = """
+if rng is None:
+    rng = np.random.default_rng()
+n = len(x)
+order = rng.permutation(n) if shuffle else np.arange(n)
+labels = None if y is None else np.asarray(y)[rng.permutation(n) if shuffle else np.arange(n)]  # ラベルも混ぜる
+for start in range(0, n, batch_size):
+    idx = order[start:start + batch_size]
+    batch_x = np.stack([apply_transform(x[i], random_transform_params(rng, img_shape=x.shape[1:], **params),
+                                       fill_mode=fill_mode, cval=cval) for i in idx])
+    if y is None:
+        yield batch_x
+    else:
+        yield batch_x, labels[start:start + batch_size]
+"""
+
+
+def augmentation(trainee: str, src: Path, exercise: str, file_name: str | None = None, mine: dict | None = None,
+                 todo: tuple = (), edits: tuple = ()) -> Sample:
+    """A trainee's 4_8 or 4_9: the course's solution but for ``mine``/``todo`` and ``edits``
+    ``(cell id, old, new)`` (a one-line slip inside a solution)."""
+    sample = Sample(trainee, exercise, file_name, src).solve(mine, todo)
+    for cell_id, old, new in edits:
+        sample.edit(cell_id, old, new)
+    return sample
+
+
+AUGMENTATION = {  # trainee -> their 4_8 and 4_9 (added to the trainee's other notebooks)
+    # 佐藤: both right
+    "t01_sato": lambda src: [augmentation("t01_sato", src, "4_8"), augmentation("t01_sato", src, "4_9")],
+    # 鈴木: rotates with the textbook formula (clockwise on screen); flow shuffles the labels on their own
+    "t02_suzuki": lambda src: [
+        augmentation("t02_suzuki", src, "4_8", "suzuki_4_8.ipynb", {"rotate": _ROTATE_CLOCKWISE}),
+        augmentation("t02_suzuki", src, "4_9", "suzuki_4_9.ipynb", {"flow": _FLOW_LABELS_APART})],
+    # 高橋: flips the rows for left-right; tx and ty swapped in the matrix
+    "t03_takahashi": lambda src: [
+        augmentation("t03_takahashi", src, "4_8", mine={"flip_left_right": _FLIP_LR_ROWS}),
+        augmentation("t03_takahashi", src, "4_9", edits=((
+            "apply-affine-transform", "S = np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]])",
+            "S = np.array([[1, 0, ty], [0, 1, tx], [0, 0, 1]])"),))],
+    # 田中: degrees straight into np.cos / np.sin; no 4_9
+    "t04_tanaka": lambda src: [augmentation("t04_tanaka", src, "4_8", mine={"rotate": _ROTATE_RADIANS})],
+    # 渡辺: random_erasing not written; Keras' zoom inverted (1 / zx)
+    "t05_watanabe": lambda src: [
+        augmentation("t05_watanabe", src, "4_8", todo=("random_erasing",)),
+        augmentation("t05_watanabe", src, "4_9", edits=((
+            "apply-affine-transform", "Z = np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]])",
+            "Z = np.array([[1 / zx, 0, 0], [0, 1 / zy, 0], [0, 0, 1]])"),))],
+    # 山本: noise not clipped; tx drawn from width_shift_range (the names read naturally, unlike Keras)
+    "t06_yamamoto": lambda src: [
+        augmentation("t06_yamamoto", src, "4_8", mine={"gaussian_noise": _NOISE_UNCLIPPED}),
+        augmentation("t06_yamamoto", src, "4_9", edits=((
+            "random-transform-params",
+            "tx = _draw_shift(rng, height_shift_range, img_shape[0]) if has_h else 0  # Keras: tx は高さ方向の範囲から\n"
+            "    ty = _draw_shift(rng, width_shift_range, img_shape[1]) if has_w else 0",
+            "tx = _draw_shift(rng, width_shift_range, img_shape[1]) if has_w else 0\n"
+            "    ty = _draw_shift(rng, height_shift_range, img_shape[0]) if has_h else 0"),))],
+}
+
+
 def build_samples(source_dir: Path = SOURCE_DIR) -> dict[str, list[Sample]]:
     """Every trainee's samples, keyed by the trainee's folder name."""
     out = {}
     for trainee in TRAINEES:
         samples = trainee(Path(source_dir))
-        out[samples[0].trainee] = samples
+        out[samples[0].trainee] = samples + ([GROUPWORK[samples[0].trainee](Path(source_dir))]
+                                             if samples[0].trainee in GROUPWORK else [])
+        out[samples[0].trainee] += AUGMENTATION.get(samples[0].trainee, lambda src: [])(Path(source_dir))
     return out
 
 

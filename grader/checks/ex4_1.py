@@ -22,8 +22,10 @@ SLIDE_X = [[1, 2, 3, 0], [0, 1, 2, 3], [3, 0, 1, 2], [2, 3, 0, 1]]
 SLIDE_W = [[2, 0, 1], [0, 1, 2], [1, 0, 2]]  # -> [[15, 16], [6, 15]]; b=3 -> +3; pad=1 -> 4x4
 
 _HINT_SIZE = {
-    "ja": "OH = (H + 2*pad - FH) // stride + 1 です。割り算は // (切り捨て) を使い、pad は両側に付くので 2*pad です。",
-    "en": "OH = (H + 2*pad - FH) // stride + 1: use // (floor division), and 2*pad because the padding is on both sides.",
+    "ja": "OH = (H + 2*pad - FH) // stride + 1 です。割り算は // (切り捨て) を使い、pad は両側に付くので 2*pad です。"
+          "引数の順番は conv_output_size(input_size, filter_size, pad, stride) です (位置引数でも呼ばれます)。",
+    "en": "OH = (H + 2*pad - FH) // stride + 1: use // (floor division), and 2*pad because the padding is on both sides. "
+          "The arguments come in the order conv_output_size(input_size, filter_size, pad, stride), also positionally.",
 }
 _HINT_INT = {
     "ja": "出力サイズは int で返します。/ は float (例: 2.0) を返すので // を使いましょう (np.floor も float を返します)。",
@@ -46,8 +48,11 @@ _HINT_PAD = {
     "en": "Pad H and W on both sides with pad zeros (np.pad); the output size includes 2*pad too.",
 }
 _HINT_STRIDE = {
-    "ja": "窓の開始位置は i*stride, j*stride です。FH と FW (縦と横) を取り違えていないか確認しましょう。",
-    "en": "Windows start at i*stride, j*stride. Check that FH and FW (height and width) are not swapped.",
+    "ja": "窓の開始位置は i*stride, j*stride です。FH と FW (縦と横) を取り違えていないか確認しましょう。"
+          "stride が H + 2*pad - FH を割り切れなくても動くようにし (// で切り捨て)、引数は convolution(x, w, b, stride, pad) の順に受け取ります。",
+    "en": "Windows start at i*stride, j*stride. Check that FH and FW (height and width) are not swapped. It must work "
+          "when the stride does not divide H + 2*pad - FH (floor with //), and take its arguments in the order "
+          "convolution(x, w, b, stride, pad).",
 }
 _HINT_CHANNELS = {
     "ja": "x が (C, H, W)、w が (C, FH, FW) のとき、チャンネル方向も含めて全部足し合わせ、(OH, OW) を返します。",
@@ -79,10 +84,13 @@ def _size_cases(plan: PlanBuilder, rng) -> list[Spec]:
     plan.call("size_rect_h", "conv_output_size", 6, 2, pad=1, stride=2, watch=w)
     plan.call("size_rect_w", "conv_output_size", 9, 3, pad=1, stride=2, watch=w)
     plan.call("size_full", "conv_output_size", 3, 5, pad=1, watch=w)
+    # positional, in the contract's order (input_size, filter_size, pad, stride), pad != stride:
+    # (9 + 4 - 3) // 3 + 1 = 4, and 7 for a signature that takes stride before pad
+    plan.call("size_positional", "conv_output_size", 9, 3, 2, 3, watch=w)
     return [
         Spec("conv_output_size.slide", 1, ("size_slide", "size_slide_pad", "size_slide_stride"), hint=_HINT_SIZE),
-        Spec("conv_output_size.stride_pad", 1,
-             ("size_uneven", "size_big_stride", "size_random0", "size_random1", "size_random2"), hint=_HINT_SIZE),
+        Spec("conv_output_size.stride_pad", 1, ("size_uneven", "size_big_stride", "size_random0", "size_random1",
+                                                "size_random2", "size_positional"), hint=_HINT_SIZE),
         Spec("conv_output_size.rect", 1, ("size_rect_h", "size_rect_w", "size_full"), hint=_HINT_SIZE),
     ]
 
@@ -93,6 +101,7 @@ def _conv_cases(plan: PlanBuilder, rng) -> list[Spec]:
     sw = plan.array("slide_w", np.array(SLIDE_W, dtype=np.float64))
     plan.call("conv_slide", "convolution", sx, sw, watch=w)
     plan.call("conv_slide_bias", "convolution", sx, sw, b=3, watch=w)
+    plan.call("conv_slide_bias_positional", "convolution", sx, sw, 3, watch=w)
     plan.call("conv_slide_pad", "convolution", sx, sw, pad=1, watch=w)
     cx = plan.array("bias_cx", rng.standard_normal((3, 5, 6)))
     cw = plan.array("bias_cw", rng.standard_normal((3, 3, 2)))
@@ -109,6 +118,13 @@ def _conv_cases(plan: PlanBuilder, rng) -> list[Spec]:
     ex = plan.array("rect_x", rng.standard_normal((6, 9)))
     ew = plan.array("rect_w", rng.standard_normal((2, 3)))
     plan.call("conv_rect", "convolution", ex, ew, stride=2, pad=1, watch=w)
+    # fixed boundary cases, whatever the seed: a stride that divides neither H + 2P - FH (7) nor
+    # W + 2P - FW (10), an odd output (3, 4) of a non-square input and filter; and the contract's
+    # positional order (x, w, b, stride, pad) with pad != stride
+    ux = plan.array("uneven_x", rng.standard_normal((8, 10)))
+    uw = plan.array("uneven_w", rng.standard_normal((3, 2)))
+    plan.call("conv_uneven", "convolution", ux, uw, stride=3, pad=1, watch=w)
+    plan.call("conv_positional", "convolution", ux, uw, 0.0, 2, 1, watch=w)
     c = int(rng.integers(2, 5))
     chx = plan.array("ch_x", rng.standard_normal((c, 7, 8)))
     chw = plan.array("ch_w", rng.standard_normal((c, 3, 3)))
@@ -121,9 +137,11 @@ def _conv_cases(plan: PlanBuilder, rng) -> list[Spec]:
     plan.call("conv_int", "convolution", ix, iw, stride=2, pad=1, watch=w)
     return [
         Spec("convolution.slide", 1, ("conv_slide",), hint=_HINT_CONV),
-        Spec("convolution.bias", 1, ("conv_slide_bias", "conv_bias_channels"), hint=_HINT_BIAS),
+        Spec("convolution.bias", 1, ("conv_slide_bias", "conv_slide_bias_positional", "conv_bias_channels"),
+             hint=_HINT_BIAS),
         Spec("convolution.pad", 1, ("conv_slide_pad", "conv_pad2"), hint=_HINT_PAD),
-        Spec("convolution.stride_pad", 1, ("conv_stride_pad", "conv_rect"), hint=_HINT_STRIDE),
+        Spec("convolution.stride_pad", 1, ("conv_stride_pad", "conv_rect", "conv_uneven", "conv_positional"),
+             hint=_HINT_STRIDE),
         Spec("convolution.channels", 1, ("conv_channels",), hint=_HINT_CHANNELS),
         Spec("convolution.float32", 1, ("conv_f32",), precision="float32", hint=_HINT_DTYPE),
         Spec("convolution.integer", 1, ("conv_int",), hint=_HINT_DTYPE),

@@ -19,8 +19,10 @@ SLIDE_6X6 = [[1, 2, 0, 1, 3, 2], [0, 4, 1, 2, 0, 1], [3, 0, 2, 5, 1, 0],
 SLIDE_4X4 = [[1, 2, 1, 0], [0, 1, 2, 3], [3, 0, 1, 2], [2, 4, 0, 1]]  # 2x2, stride 2 -> [[2, 3], [4, 2]]
 
 _HINT_WINDOW = {
-    "ja": "窓は x_pad[i*stride:i*stride+pool_h, j*stride:j*stride+pool_w] で、その最大値 (np.max) を取ります。OH = (H + 2*pad - pool_h)//stride + 1。",
-    "en": "The window is x_pad[i*stride:i*stride+pool_h, j*stride:j*stride+pool_w] and you take its maximum (np.max). OH = (H + 2*pad - pool_h)//stride + 1.",
+    "ja": "窓は x_pad[i*stride:i*stride+pool_h, j*stride:j*stride+pool_w] で、その最大値 (np.max) を取ります。OH = (H + 2*pad - pool_h)//stride + 1。"
+          "stride が割り切れない場合も // で切り捨てます。引数の順番は max_pooling(x, pool_h, pool_w, stride, pad) です。",
+    "en": "The window is x_pad[i*stride:i*stride+pool_h, j*stride:j*stride+pool_w] and you take its maximum (np.max). OH = (H + 2*pad - pool_h)//stride + 1, "
+          "floored also when the stride does not divide. The arguments come in the order max_pooling(x, pool_h, pool_w, stride, pad).",
 }
 _HINT_DEFAULTS = {
     "ja": "既定値は stride=1, pad=0 です (シグネチャ max_pooling(x, pool_h, pool_w, stride=1, pad=0))。",
@@ -71,6 +73,14 @@ def build(rng: np.random.Generator):
     sp = plan.array("sp_x", _positive(rng, (h, wd)))
     plan.call("pool_stride_pad", "max_pooling", sp, ph, pw, stride=int(rng.integers(2, 4)),
               pad=int(rng.integers(1, min(ph, pw))), track=(0,), watch=w)
+    # fixed boundary cases, whatever the seed: a stride that divides neither H + 2P - FH (7) nor
+    # W + 2P - FW (10), odd output rows; the contract's positional order (x, pool_h, pool_w,
+    # stride, pad) with pad != stride (square windows and positive values: only the stride and
+    # padding arithmetic is tested here)
+    uneven = plan.array("uneven_x", _positive(rng, (8, 11)))
+    plan.call("pool_uneven", "max_pooling", uneven, 3, 3, stride=3, pad=1, watch=w)
+    plan.call("pool_positional", "max_pooling", plan.array("positional_x", _positive(rng, (8, 9))), 3, 3, 2, 1,
+              watch=w)
     plan.call("pool_rect", "max_pooling", plan.array("rect_x", _positive(rng, (5, 8))), 2, 3, stride=2, pad=1, watch=w)
     ch = plan.array("ch_x", _positive(rng, (int(rng.integers(2, 5)), 7, 6)))
     plan.call("pool_channels", "max_pooling", ch, 2, 2, stride=2, pad=1, track=(0,), watch=w)
@@ -87,7 +97,7 @@ def build(rng: np.random.Generator):
     specs = [
         Spec("max_pooling.slide", 1, ("pool_slide6", "pool_slide4"), hint=_HINT_WINDOW),
         Spec("max_pooling.defaults", 1, ("pool_defaults",), hint=_HINT_DEFAULTS),
-        Spec("max_pooling.stride_pad", 1, ("pool_stride_pad",), hint=_HINT_WINDOW),
+        Spec("max_pooling.stride_pad", 1, ("pool_stride_pad", "pool_uneven", "pool_positional"), hint=_HINT_WINDOW),
         Spec("max_pooling.rect", 1, ("pool_rect",), hint=_HINT_RECT),
         Spec("max_pooling.channels", 1, ("pool_channels",), hint=_HINT_CHANNELS),
         Spec("max_pooling.overlap", 1, ("pool_overlap",), hint=_HINT_OVERLAP),

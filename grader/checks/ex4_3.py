@@ -47,13 +47,14 @@ def _pad_cases(plan: PlanBuilder, rng) -> list[Spec]:
     x = plan.array("pad_x", rng.standard_normal((2, 3, 4, 5)))
     plan.call("pad_random", "pad_hw", x, int(rng.integers(2, 4)), track=(0,), watch=w)
     plan.call("pad_const", "pad_hw", x, 1, constant_values=-1.5, watch=w)
+    plan.call("pad_const_positional", "pad_hw", x, 2, -0.5, watch=w)  # the contract's order (x, pad, constant_values)
     x32 = plan.array("pad_f32", rng.standard_normal((2, 2, 3, 4)).astype(np.float32))
     plan.call("pad_f32", "pad_hw", x32, 1, watch=w)
     xi = plan.array("pad_int", rng.integers(-9, 10, (1, 2, 3, 3)))
     plan.call("pad_int", "pad_hw", xi, 2, watch=w)
     return [
         Spec("pad_hw.values", 1, ("pad_small", "pad_random"), hint=_HINT_PAD),
-        Spec("pad_hw.constant_values", 1, ("pad_const",), hint=_HINT_CONSTANT),
+        Spec("pad_hw.constant_values", 1, ("pad_const", "pad_const_positional"), hint=_HINT_CONSTANT),
         Spec("pad_hw.dtypes", 1, ("pad_f32", "pad_int"), precision="float32", hint=_HINT_DTYPE),
         Spec("pad_hw.unmodified", 1, unmodified=("pad_random",), hint=_HINT_UNMODIFIED),
     ]

@@ -23,10 +23,12 @@ _HINTS = {
     "forward": {
         "ja": "out = col @ col_W + b (col = im2col(x, FH, FW, stride, pad)、col_W = W.reshape(FN, -1).T) を "
               "(N, OH, OW, FN) に reshape して transpose(0, 3, 1, 2) します。"
-              "OH = (H + 2*pad - FH)//stride + 1 を確認しましょう。",
+              "OH = (H + 2*pad - FH)//stride + 1 を確認しましょう。stride が割り切れない入力や N = 1 でも動き、"
+              "引数は Convolution(W, b, stride, pad) の順に受け取ります。",
         "en": "out = col @ col_W + b (col = im2col(x, FH, FW, stride, pad), col_W = W.reshape(FN, -1).T), "
               "reshaped to (N, OH, OW, FN) and transposed with (0, 3, 1, 2). "
-              "Check OH = (H + 2*pad - FH)//stride + 1.",
+              "Check OH = (H + 2*pad - FH)//stride + 1. It must work when the stride does not divide and for "
+              "N = 1, and take its arguments in the order Convolution(W, b, stride, pad).",
     },
     "dx": {
         "ja": "dcol = dout_mat @ col_W.T を col2im(dcol, x.shape, FH, FW, stride, pad) で戻します。"
@@ -74,12 +76,18 @@ def _int(rng, low: int, high: int) -> int:
     return int(rng.integers(low, high + 1))
 
 
-def _case(plan: PlanBuilder, rng, tag: str, shape, filters, *, dtype=np.float64, integer=False, **kwargs):
+def _case(plan: PlanBuilder, rng, tag: str, shape, filters, *, dtype=np.float64, integer=False, positional=False,
+          **kwargs):
     """A new layer for ``filters`` ``(FN, C, FH, FW)`` with one forward/backward pair on a batch
-    of ``shape`` ``(N, C, H, W)``; returns the layer key and the pair's keys."""
+    of ``shape`` ``(N, C, H, W)``; returns the layer key and the pair's keys. ``positional``: the
+    layer is made as ``Convolution(W, b, stride, pad)``, the contract's order."""
     W = plan.array(f"W_{tag}", rng.standard_normal(filters).astype(dtype))
     b = plan.array(f"b_{tag}", rng.standard_normal(filters[0]).astype(dtype))
-    layer = plan.new(f"conv_{tag}", "Convolution", W, b, watch=_WATCH_NEW, **kwargs)
+    if positional:
+        layer = plan.new(f"conv_{tag}", "Convolution", W, b, kwargs.get("stride", 1), kwargs.get("pad", 0),
+                         watch=_WATCH_NEW)
+    else:
+        layer = plan.new(f"conv_{tag}", "Convolution", W, b, watch=_WATCH_NEW, **kwargs)
     return layer, _pair(plan, rng, layer, tag, shape, filters, dtype=dtype, integer=integer, **kwargs)
 
 
@@ -113,6 +121,11 @@ def build(rng: np.random.Generator):
                  (_int(rng, 2, 4), C, _int(rng, 2, 3), _int(rng, 2, 3)))
     # one image, one channel, one filter (no axis may be squeezed away)
     _, s = _case(plan, rng, "single", (1, 1, _int(rng, 5, 8), _int(rng, 5, 8)), (1, 1, 3, 3), stride=1, pad=1)
+    # fixed boundary cases, whatever the seed: one image of three channels, a non-square input and
+    # filter, a stride that divides neither H + 2P - FH (7) nor W + 2P - FW (10), odd output rows
+    # (3, 4); and the contract's positional order Convolution(W, b, stride, pad), pad != stride
+    _, u = _case(plan, rng, "uneven", (1, 3, 8, 10), (2, 3, 3, 2), stride=3, pad=1)
+    _, q = _case(plan, rng, "positional", (2, 2, 8, 7), (3, 2, 3, 3), stride=2, pad=1, positional=True)
     # repeated pairs on the first layer with other batch sizes
     r2 = _pair(plan, rng, layer_a, "again", (N + _int(rng, 1, 2), filters_a[1], height, width), filters_a,
                stride=2, pad=1)
@@ -124,10 +137,10 @@ def build(rng: np.random.Generator):
     _, i = _case(plan, rng, "int", (2, 2, side, side), (3, 2, 2, 2), stride=2, pad=0, integer=True)
     h = _HINTS
     return plan.build(), [
-        Spec("Convolution.forward", 1, (a[0], d[0], s[0]), hint=h["forward"]),
-        Spec("Convolution.dx", 1, (a[1], d[1], s[1]), hint=h["dx"]),
-        Spec("Convolution.dW", 1, (a[2], d[2], s[2]), hint=h["dW"]),
-        Spec("Convolution.db", 1, (a[3], d[3], s[3]), hint=h["db"]),
+        Spec("Convolution.forward", 1, (a[0], d[0], s[0], u[0], q[0]), hint=h["forward"]),
+        Spec("Convolution.dx", 1, (a[1], d[1], s[1], u[1], q[1]), hint=h["dx"]),
+        Spec("Convolution.dW", 1, (a[2], d[2], s[2], u[2], q[2]), hint=h["dW"]),
+        Spec("Convolution.db", 1, (a[3], d[3], s[3], u[3], q[3]), hint=h["db"]),
         Spec("Convolution.repeated_forward", 1, (r2[0], r3[0]), hint=h["repeated"]),
         Spec("Convolution.repeated_backward", 1, r2[1:] + r3[1:], hint=h["repeated"]),
         Spec("Convolution.float32_forward", 1, f[:1], precision="float32", hint=h["float32"]),

@@ -52,8 +52,10 @@ _HINTS = {
               "must never be the maximum.",
     },
     "non_square": {
-        "ja": "pool_h は行 (H) 方向、pool_w は列 (W) 方向の大きさです。取り違えていないか確認しましょう。",
-        "en": "pool_h is the size along the rows (H), pool_w along the columns (W); check they are not swapped.",
+        "ja": "pool_h は行 (H) 方向、pool_w は列 (W) 方向の大きさです。取り違えていないか確認しましょう。"
+              "引数は MaxPooling(pool_h, pool_w, stride, pad) の順に受け取ります。",
+        "en": "pool_h is the size along the rows (H), pool_w along the columns (W); check they are not swapped. "
+              "The arguments come in the order MaxPooling(pool_h, pool_w, stride, pad).",
     },
     "float32": {
         "ja": "float32 の入力でも計算できるようにします。整数の dtype で作業用配列を作っていないか確認しましょう。",
@@ -94,9 +96,14 @@ def _pair(plan: PlanBuilder, rng, layer: str, tag: str, x: np.ndarray, pool, str
     return fwd, dx
 
 
-def _case(plan: PlanBuilder, rng, tag: str, x: np.ndarray, pool, **kwargs):
-    """A new ``MaxPooling(*pool, **kwargs)`` with one pair on ``x``; returns the layer and pair keys."""
-    layer = plan.new(f"pool_{tag}", "MaxPooling", *pool, watch=_WATCH_NEW, **kwargs)
+def _case(plan: PlanBuilder, rng, tag: str, x: np.ndarray, pool, positional=False, **kwargs):
+    """A new ``MaxPooling(*pool, **kwargs)`` with one pair on ``x``; returns the layer and pair keys.
+    ``positional``: made as ``MaxPooling(pool_h, pool_w, stride, pad)``, the contract's order."""
+    if positional:
+        layer = plan.new(f"pool_{tag}", "MaxPooling", *pool, kwargs.get("stride", 1), kwargs.get("pad", 0),
+                         watch=_WATCH_NEW)
+    else:
+        layer = plan.new(f"pool_{tag}", "MaxPooling", *pool, watch=_WATCH_NEW, **kwargs)
     return layer, _pair(plan, rng, layer, tag, x, pool, dtype=x.dtype, **kwargs)
 
 
@@ -111,6 +118,11 @@ def build(rng: np.random.Generator):
     first = _batch(rng)
     layer_a, a = _case(plan, rng, "2x2s2", normal(first), (2, 2), stride=2)
     _, p = _case(plan, rng, "3x3s3p1", positive(_batch(rng, 5, 8)), (3, 3), stride=3, pad=1)
+    # fixed boundary cases, whatever the seed (no overlap, no tie, padding out of reach): strides
+    # that divide neither H + 2P - PH nor W + 2P - PW; a non-square window, one image of three
+    # channels and the contract's positional order MaxPooling(pool_h, pool_w, stride, pad)
+    _, u = _case(plan, rng, "uneven", positive((2, 2, 7, 9)), (2, 2), stride=2, pad=1)
+    _, q = _case(plan, rng, "positional", positive((1, 3, 8, 10)), (2, 3), stride=3, pad=1, positional=True)
     # overlapping windows: stride < pool, and the default stride 1
     _, o1 = _case(plan, rng, "3x3s2", normal(_batch(rng, 5, 8)), (3, 3), stride=2)
     _, o2 = _case(plan, rng, "2x2", normal(_batch(rng)), (2, 2))
@@ -129,15 +141,19 @@ def build(rng: np.random.Generator):
     shape = _batch(rng)
     distinct = rng.permutation(int(np.prod(shape))).reshape(shape) - int(np.prod(shape)) // 2
     _, i = _case(plan, rng, "int", distinct, (2, 2), stride=2)
+    # fixed, whatever the seed (drawn last: the cases above keep their draws): windows that tile the input exactly, so a reshape-based pooling
+    # (CS231n's fast path, which shares a tie's gradient among the tied maxima) takes that path
+    tiled = np.random.default_rng(46).integers(0, 2, (2, 2, 6, 4)).astype(np.float64)
+    _, t3 = _case(plan, rng, "ties_tiled", tiled, (2, 2), stride=2)
     h = _HINTS
     return plan.build(), [
-        Spec("MaxPooling.forward", 1, (a[0], p[0], o1[0], o2[0]), hint=h["forward"]),
-        Spec("MaxPooling.backward", 1, (a[1], p[1]), hint=h["backward"]),
+        Spec("MaxPooling.forward", 1, (a[0], p[0], o1[0], o2[0], u[0]), hint=h["forward"]),
+        Spec("MaxPooling.backward", 1, (a[1], p[1], u[1]), hint=h["backward"]),
         Spec("MaxPooling.overlap", 1, (o1[1], o2[1]), hint=h["overlap"]),
-        Spec("MaxPooling.ties", 1, (t1[1], t2[1]), hint=h["ties"]),
+        Spec("MaxPooling.ties", 1, (t1[1], t2[1], t3[1]), hint=h["ties"]),
         Spec("MaxPooling.padding_forward", 1, (n1[0], n2[0]), hint=h["padding"]),
         Spec("MaxPooling.padding_backward", 1, (n1[1], n2[1]), hint=h["padding"]),
-        Spec("MaxPooling.non_square", 1, r, hint=h["non_square"]),
+        Spec("MaxPooling.non_square", 1, r + q, hint=h["non_square"]),
         Spec("MaxPooling.float32", 1, f, precision="float32", hint=h["float32"]),
         Spec("MaxPooling.repeated", 1, again + one, hint=h["repeated"]),
         Spec("MaxPooling.integer_input", 1, i, hint=h["integer"]),

@@ -62,15 +62,27 @@ class Geometry:
 
 
 def _resolve(value, plan: Plan):
-    if isinstance(value, dict) and set(value) == {"$array"}:
-        return plan.arrays[value["$array"]]
-    return value
+    return plan.resolve(value)
+
+
+# where the contract puts stride and pad among a graded name's positional arguments (plans
+# also call in the contract's positional order, e.g. ``im2col(x, 3, 2, 2, 1)``)
+_POSITIONAL = {"conv_output_size": {"pad": 2, "stride": 3}, "convolution": {"stride": 3, "pad": 4},
+               "max_pooling": {"stride": 3, "pad": 4}, "im2col": {"stride": 3, "pad": 4},
+               "col2im": {"stride": 4, "pad": 5}, "Convolution": {"stride": 2, "pad": 3},
+               "MaxPooling": {"stride": 2, "pad": 3}, "pad_hw": {"pad": 1}}
+
+
+def _positional(step: dict, plan: Plan) -> dict:
+    args = step.get("args", [])
+    return {k: _resolve(args[i], plan) for k, i in _POSITIONAL.get(step.get("name"), {}).items() if i < len(args)}
 
 
 def step_params(plan: Plan, key: str) -> dict:
     """``{"args": [...], "stride": s, "pad": p, **kwargs}`` of a step, arrays resolved; for a
     method, the object's constructor arguments first (``"new_args"``), then the call's own.
-    ``stride`` and ``pad`` default to 1 and 0, the contract's defaults."""
+    ``stride`` and ``pad`` default to 1 and 0, the contract's defaults; given positionally,
+    they are read from their places in the contract's signature."""
     step = plan.step(key)
     out = {"stride": 1, "pad": 0, "new_args": []}
     owner = step
@@ -78,7 +90,10 @@ def step_params(plan: Plan, key: str) -> dict:
         owner = plan.step(owner["obj"])
     if owner is not step:
         out["new_args"] = [_resolve(a, plan) for a in owner.get("args", [])]
+        out.update(_positional(owner, plan))
         out.update({k: _resolve(v, plan) for k, v in owner.get("kwargs", {}).items()})
+    elif step["op"] == "call":
+        out.update(_positional(step, plan))
     out.update({k: _resolve(v, plan) for k, v in step.get("kwargs", {}).items() if k != "values"})
     out["args"] = [_resolve(a, plan) for a in step.get("args", [])]
     return out

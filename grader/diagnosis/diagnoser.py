@@ -3,29 +3,34 @@ trainee's outputs, else a generic finding; the check's hint and details say whic
 from __future__ import annotations
 
 from dataclasses import replace
-from importlib import import_module
 
+from .. import registry
+from ..compare import clearly_nearer
 from ..messages import MESSAGES, text
 from ..results import CheckResult, Status
 from . import generic
 from .base import Mistake
-from .match import VariantRunner, agree, modified
+from .match import VariantRunner, agree, distance, modified
 
 __all__ = ["CATALOGUES", "catalogue", "all_mistakes", "diagnose", "title", "STRICT"]
 
-CATALOGUES = {exercise: f"grader.diagnosis.ex{exercise}" for exercise in
-              ("4_1", "4_2", "4_3", "4_4", "4_5", "4_6", "4_7")}
 STRICT = False  # tests set this: a failure of the diagnoser raises instead of leaving the result as it was
 GENERIC_PREFIX = "generic."
 
 
+def __getattr__(name: str):
+    if name == "CATALOGUES":  # derived from the registry: {exercise: catalogue module path}
+        return {e.id: e.diagnosis for e in registry.exercises() if e.diagnosis}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def catalogue(exercise: str):
     """The catalogue module of ``exercise`` (``MISTAKES``, optionally ``EXTRA`` and ``geometry``), or ``None``."""
-    return import_module(CATALOGUES[exercise]) if exercise in CATALOGUES else None
+    return registry.get(exercise).catalogue if registry.known(exercise) else None
 
 
 def all_mistakes() -> dict[str, Mistake]:
-    return {m.id: m for exercise in CATALOGUES for m in catalogue(exercise).MISTAKES}
+    return {m.id: m for e in registry.exercises() if e.catalogue is not None for m in e.catalogue.MISTAKES}
 
 
 def title(diagnosis: str, lang: str) -> str:
@@ -39,13 +44,18 @@ def title(diagnosis: str, lang: str) -> str:
 
 
 def _matches(ctx, out, keys, unmodified, precision, kinds) -> bool:
-    """The trainee's outputs equal the variant's on every step, and the variant is wrong on one."""
+    """The trainee's outputs equal the variant's on every step (within the tolerance), and on
+    some step they match the mistake clearly better than the reference
+    (:func:`grader.compare.clearly_nearer`: failing, and ``margin`` tolerances away from the
+    reference or ``margin`` times nearer the variant; never within rounding of both), or the
+    variant modifies an input as the trainee's code does."""
     if not all(agree(ctx.got, out, key, precision, kinds) for key in keys):
         return False
     for key in unmodified:
         if out.step_status(key).get("status") != "ok" or modified(ctx.got, ctx.plan, key) != modified(out, ctx.plan, key):
             return False
-    return (any(not agree(out, ctx.expected, key, precision, kinds) for key in keys)
+    return (any(clearly_nearer(distance(ctx.got, out, key, kinds), distance(ctx.got, ctx.expected, key, kinds))
+                for key in keys)
             or any(modified(out, ctx.plan, key) for key in unmodified))
 
 

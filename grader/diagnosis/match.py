@@ -1,15 +1,16 @@
 """Running a variant on a check's probe steps and comparing outputs, with the grader's own
-tolerance (:func:`grader.compare.compare_arrays`)."""
+policy (:mod:`grader.compare`): :func:`agree` within the tolerance, :func:`apart` by at least
+the policy's margin (wrong for a reason no rounding explains)."""
 from __future__ import annotations
 
 import numpy as np
 
 import reference
 
-from ..compare import compare_arrays
+from ..compare import clearly_differ, compare_arrays, scaled_error
 from ..probe import Plan, ProbeOutputs, expected_outputs
 
-__all__ = ["root_name", "step_arrays", "agree", "modified", "VariantRunner"]
+__all__ = ["root_name", "step_arrays", "agree", "apart", "distance", "modified", "VariantRunner"]
 
 
 def root_name(plan: Plan, key: str) -> str | None:
@@ -29,7 +30,7 @@ def step_arrays(outputs: ProbeOutputs, key: str) -> dict | None:
     if key in outputs.arrays:
         return {"": outputs.arrays[key]}
     if "keys" in info:
-        found = {k: outputs.arrays.get(f"{key}/{k}") for k in info["keys"]}
+        found = {k: outputs.sub(key, k) for k in info["keys"]}
         return None if any(v is None for v in found.values()) else found
     return None
 
@@ -54,12 +55,42 @@ def agree(first: ProbeOutputs, second: ProbeOutputs, key: str, precision, kinds:
     return all(_same(a[k], b[k], precision, kinds) for k in a)
 
 
+def _far(a: np.ndarray, b: np.ndarray, kinds: bool) -> bool:
+    if kinds and a.ndim == 0 and _kind(a) != _kind(b):
+        return True
+    with np.errstate(all="ignore"):
+        return clearly_differ(a, b)
+
+
+def distance(first: ProbeOutputs, second: ProbeOutputs, key: str, kinds: bool = False) -> float:
+    """The largest scale-relative error of ``first``'s arrays for ``key`` against ``second``'s
+    (``inf`` for other shapes, keys or kinds of scalar; ``nan`` when either gave no numbers)."""
+    a, b = step_arrays(first, key), step_arrays(second, key)
+    if a is None or b is None:
+        return float("nan")
+    if a.keys() != b.keys() or any(kinds and a[k].ndim == 0 and _kind(a[k]) != _kind(b[k]) for k in a):
+        return float("inf")
+    with np.errstate(all="ignore"):
+        return max((scaled_error(a[k], b[k]) for k in a), default=0.0)
+
+
+def apart(first: ProbeOutputs, second: ProbeOutputs, key: str, kinds: bool = False) -> bool:
+    """Both returned numbers for ``key`` and some array of ``first`` is at least the policy's
+    margin away from ``second``'s (or has another shape, keys, or kind of scalar)."""
+    a, b = step_arrays(first, key), step_arrays(second, key)
+    if a is None or b is None:
+        return False
+    if a.keys() != b.keys():
+        return True
+    return any(_far(a[k], b[k], kinds) for k in a)
+
+
 def modified(outputs: ProbeOutputs, plan: Plan, key: str) -> bool:
     """Whether the call changed one of its tracked input arrays (shape or values)."""
     step = plan.step(key)
     for position in step.get("track", ()):
-        original = plan.arrays[step["args"][position]["$array"]]
-        after = outputs.arrays.get(f"{key}@arg{position}")
+        original = plan.arg_array(key, position)
+        after = outputs.arg_after(key, position)
         if after is None or after.shape != original.shape or not np.array_equal(after, original, equal_nan=True):
             return True
     return False

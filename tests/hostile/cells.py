@@ -118,8 +118,9 @@ FIXTURES = [
             "np.testing.assert_allclose = lambda *a, **k: None\nnp.array_equal = lambda *a, **k: True",
             errors=(None,), flags=(("suspicious-code", "numpy.allclose"),
                                    ("suspicious-code", "numpy.testing.assert_allclose"))),
-    Hostile("import_reference", "from reference import im2col", errors=(None,), score=5,
-            flags=(("uses-reference", "im2col"),)),
+    # the grading kernel's reference has no im2col (issue 12): the import fails, the own im2col stays
+    Hostile("import_reference", "from reference import im2col", errors=("error",), score=10,
+            flags=(("suspicious-code", "reference.im2col"),)),
     Hostile("im2col_segfaults_when_probed", PROBED.format(crash="import ctypes; ctypes.string_at(0)"),
             errors=(None,), score=9, position=2),
     Hostile("im2col_hangs_when_probed",
@@ -142,4 +143,4 @@ FIXTURES = [
 
 SUBCLASS_REFERENCE = Hostile(
     "subclass_reference", "import reference\nclass Convolution(reference.Convolution):\n    pass",
-    errors=(None,), score=0, exercise="4_5", flags=(("uses-reference", "Convolution"),))
+    errors=("error",), score=0, exercise="4_5", flags=(("suspicious-code", "reference.Convolution"),))

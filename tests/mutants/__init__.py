@@ -25,7 +25,7 @@ class Mutant:
 
 def _collect():
     mutants, bases = {}, {}
-    for exercise in ("4_1", "4_2", "4_3", "4_4", "4_5", "4_6", "4_7"):
+    for exercise in ("4_1", "4_2", "4_3", "4_4", "4_5", "4_6", "4_7", "4_8", "4_9", "4_10"):
         module = import_module(f"mutants.ex{exercise}")
         bases[exercise] = tuple(module.BASE.values())
         for defect, (expected, overrides) in module.MUTANTS.items():

@@ -83,4 +83,17 @@ def conv_output_size(input_size, filter_size, pad=0, stride=1):
     "conv_off_by_a_little": (None, {"convolution": _conv("out[i, j] = total", "out[i, j] = total + 1e-3 * (i + 1)")}),
     "conv_wrong_window_size": (None, {"convolution": _conv(
         "j * stride:j * stride + FW] * w[c])", "j * stride:j * stride + FW] * w[c][0, 0])")}),
+    # defects that only some shapes or call styles show (the plans' fixed boundary cases)
+    "conv_raises_when_stride_does_not_divide": (None, {"convolution": _conv(
+        "    OH = (H + 2 * pad - FH) // stride + 1\n",
+        "    if (H + 2 * pad - FH) % stride or (W + 2 * pad - FW) % stride:\n"
+        "        raise ValueError('stride does not fit the input')\n"
+        "    OH = (H + 2 * pad - FH) // stride + 1\n")}),
+    "conv_square_filter_assumed": (None, {"convolution": _conv("FH, FW = w.shape[1], w.shape[2]", "FH = FW = w.shape[1]")}),
+    "conv_positional_pad_before_stride": (None, {"convolution": _conv(
+        "def convolution(x, w, b=0.0, stride=1, pad=0):", "def convolution(x, w, b=0.0, pad=0, stride=1):")}),
+    "size_positional_stride_before_pad": (None, {"conv_output_size": '''
+def conv_output_size(input_size, filter_size, stride=1, pad=0):
+    return (input_size + 2 * pad - filter_size) // stride + 1
+'''}),
 }

@@ -75,4 +75,14 @@ def max_pooling(x, pool_h, pool_w, stride=1, pad=0):
     return out[0] if squeeze else out
 '''}),
     "pool_mean_instead_of_max": (None, {"max_pooling": _pool("].max()", "].mean()")}),
+    # defects that only some shapes or call styles show (the plans' fixed boundary cases)
+    "pool_square_window_assumed": (None, {"max_pooling": _pool(
+        "OW = (W + 2 * pad - pool_w) // stride + 1", "OW = (W + 2 * pad - pool_h) // stride + 1").replace(
+        "j * stride:j * stride + pool_w]", "j * stride:j * stride + pool_h]")}),
+    "pool_raises_when_stride_does_not_divide": (None, {"max_pooling": _pool(
+        "    OH = (H + 2 * pad - pool_h) // stride + 1\n",
+        "    assert (H + 2 * pad - pool_h) % stride == 0 and (W + 2 * pad - pool_w) % stride == 0\n"
+        "    OH = (H + 2 * pad - pool_h) // stride + 1\n")}),
+    "pool_positional_pad_before_stride": (None, {"max_pooling": _pool(
+        "def max_pooling(x, pool_h, pool_w, stride=1, pad=0):", "def max_pooling(x, pool_h, pool_w, pad=0, stride=1):")}),
 }

@@ -76,4 +76,11 @@ def filters_to_matrix(W):
 '''}),
     # unrelated wrong answers
     "to_matrix_drops_last_row": (None, {"nchw_to_matrix": TO_MATRIX.replace("np.array(rows)", "np.array(rows[:-1])")}),
+    # defects that only some shapes or call styles show (the plans' fixed boundary cases)
+    "pad_square_assumed": (None, {"pad_hw": PAD.replace(
+        "np.full((N, C, H + 2 * pad, W + 2 * pad), constant_values, dtype=x.dtype)",
+        "np.full((N, C, H + 2 * pad, H + 2 * pad), constant_values, dtype=x.dtype)").replace(
+        "out[:, :, pad:pad + H, pad:pad + W] = x", "out[:, :, pad:pad + H, pad:pad + H] = x[:, :, :, :H]")}),
+    "to_nchw_square_assumed": (None, {"matrix_to_nchw": TO_NCHW.replace(
+        "result = np.empty((N, FN, OH, OW), dtype=out.dtype)", "OW = OH\n    result = np.empty((N, FN, OH, OW), dtype=out.dtype)")}),
 }

@@ -94,4 +94,25 @@ def im2col(input_data, filter_h, filter_w, stride=1, pad=0, constant_values=0):
     "im2col_returns_zeros": ("generic.all_zero", {"im2col": _im2col("col = np.empty(", "col = np.zeros(").replace(
         "                col[row] = ", "                _ = ")}),
     "col2im_forgets_last_image": (None, {"col2im": _col2im("for n in range(N):", "for n in range(N - 1):")}),
+    # defects that only some shapes or call styles show (the plans' fixed boundary cases)
+    "im2col_raises_when_stride_does_not_divide": (None, {"im2col": _im2col(
+        "    OH = (H + 2 * pad - filter_h) // stride + 1\n",
+        "    if (H + 2 * pad - filter_h) % stride != 0:\n"
+        "        raise ValueError('the stride does not divide H + 2*pad - filter_h')\n"
+        "    OH = (H + 2 * pad - filter_h) // stride + 1\n")}),
+    "col2im_raises_when_stride_does_not_divide": (None, {"col2im": _col2im(
+        "    OW = (W + 2 * pad - filter_w) // stride + 1\n",
+        "    OW = (W + 2 * pad - filter_w) // stride + 1\n"
+        "    assert (H + 2 * pad - filter_h) % stride == 0 and (W + 2 * pad - filter_w) % stride == 0\n")}),
+    "im2col_first_image_only": (None, {"im2col": _im2col(
+        "col[row] = img[n, :, i * stride", "col[row] = img[0, :, i * stride")}),
+    "im2col_first_channel_only": (None, {"im2col": _im2col(
+        "col = np.empty((N * OH * OW, C * filter_h * filter_w))", "col = np.empty((N * OH * OW, filter_h * filter_w))").replace(
+        "col[row] = img[n, :, i * stride", "col[row] = img[n, 0, i * stride")}),
+    "im2col_positional_pad_before_stride": (None, {"im2col": _im2col(
+        "def im2col(input_data, filter_h, filter_w, stride=1, pad=0, constant_values=0):",
+        "def im2col(input_data, filter_h, filter_w, pad=0, stride=1, constant_values=0):")}),
+    "col2im_square_filter_assumed": (None, {"col2im": _col2im(
+        "    OW = (W + 2 * pad - filter_w) // stride + 1\n",
+        "    filter_w = filter_h\n    OW = (W + 2 * pad - filter_w) // stride + 1\n")}),
 }

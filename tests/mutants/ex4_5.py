@@ -119,4 +119,16 @@ MUTANTS = {
         ("dxp[:, :, i * s:i * s + FH, j * s:j * s + FW]", "dxp[:, :, i:i + FH, j:j + FW]"))}),
     # unrelated wrong answers
     "conv_layer_bias_twice": (None, {"Convolution": _edit(LOOPS, ("[1, 2, 3])) + self.b", "[1, 2, 3])) + 2 * self.b"))}),
+    # defects that only some shapes or call styles show (the plans' fixed boundary cases)
+    "conv_layer_raises_when_stride_does_not_divide": (None, {"Convolution": _edit(
+        SLIDES, ("        out_h = 1 + (H + 2 * self.pad - FH) // self.stride\n",
+                 "        if (H + 2 * self.pad - FH) % self.stride or (W + 2 * self.pad - FW) % self.stride:\n"
+                 "            raise ValueError('stride does not divide')\n"
+                 "        out_h = 1 + (H + 2 * self.pad - FH) // self.stride\n"))}),
+    "conv_layer_im2col_raises_when_stride_does_not_divide": (None, {
+        "im2col": MUTANTS_4_4["im2col_raises_when_stride_does_not_divide"][1]["im2col"], "Convolution": SLIDES}),
+    "conv_layer_positional_pad_before_stride": (None, {"Convolution": _edit(
+        LOOPS, ("def __init__(self, W, b, stride=1, pad=0):", "def __init__(self, W, b, pad=0, stride=1):"))}),
+    "conv_layer_square_output_assumed": (None, {"Convolution": _edit(
+        SLIDES, ("out_w = 1 + (W + 2 * self.pad - FW) // self.stride", "out_w = out_h"))}),
 }

@@ -75,4 +75,14 @@ MUTANTS = {
          "self.idx[:, :, i, j] = win.shape[2] - 1 - win[:, :, ::-1].argmax(axis=2)"))}),
     "pool_layer_backward_halved": ("generic.factor", {"MaxPooling": _edit(
         ("+= dout[n, c, i, j]", "+= 0.5 * dout[n, c, i, j]"))}),
+    # defects that only some shapes or call styles show (the plans' fixed boundary cases)
+    "pool_layer_square_window_assumed": (None, {"MaxPooling": _edit(
+        ("        self.pool_w = pool_w\n", "        self.pool_w = pool_h\n"))}),
+    "pool_layer_raises_when_stride_does_not_divide": (None, {"MaxPooling": _edit(
+        ("        OH = (H + 2 * p - ph) // s + 1\n",
+         "        if (H + 2 * p - ph) % s or (W + 2 * p - pw) % s:\n"
+         "            raise ValueError('stride does not divide')\n"
+         "        OH = (H + 2 * p - ph) // s + 1\n"))}),
+    "pool_layer_positional_pad_before_stride": (None, {"MaxPooling": _edit(
+        ("def __init__(self, pool_h, pool_w, stride=1, pad=0):", "def __init__(self, pool_h, pool_w, pad=0, stride=1):"))}),
 }

@@ -110,4 +110,20 @@ class Sigmoid:
     def backward(self, dout):
         return dout * self.out * (1 - self.out)
 ''', "SimpleConvNet": _net(("self.layers['Relu2'] = Relu()", "self.layers['Relu2'] = Sigmoid()"))}),
+    # defects that only some shapes or call styles show (the plans' fixed boundary cases)
+    "net_w2_true_division": (None, {"SimpleConvNet": _net(
+        ("pool_size = fn * (conv_h // 2) * (conv_w // 2)", "pool_size = int(fn * (conv_h / 2) * (conv_w / 2))"))}),
+    "net_w2_rounded_half": (None, {"SimpleConvNet": _net(
+        ("pool_size = fn * (conv_h // 2) * (conv_w // 2)", "pool_size = fn * round(conv_h / 2) * round(conv_w / 2)"))}),
+    "net_textbook_sizes_from_height": (None, {"SimpleConvNet": _net(
+        ("        conv_h = (H + 2 * pad - fs) // stride + 1\n        conv_w = (W + 2 * pad - fs) // stride + 1\n"
+         "        pool_size = fn * (conv_h // 2) * (conv_w // 2)\n",
+         "        conv_output_size = (H - fs + 2 * pad) / stride + 1\n"
+         "        pool_size = int(fn * (conv_output_size / 2) * (conv_output_size / 2))\n"))}),
+    "net_accuracy_drops_last_batch": (None, {"SimpleConvNet": _net(
+        ("range(int(np.ceil(x.shape[0] / batch_size)))", "range(x.shape[0] // batch_size)"))}),
+    "net_positional_hidden_before_conv_param": (None, {"SimpleConvNet": _net(
+        ("def __init__(self, input_dim=(1, 28, 28), conv_param=", "def __init__(self, input_dim=(1, 28, 28), hidden_size=100, conv_param="),
+        ("                 hidden_size=100, output_size=10, weight_init_std=0.01):",
+         "                 output_size=10, weight_init_std=0.01):"))}),
 }
