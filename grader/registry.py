@@ -178,8 +178,8 @@ def _exercise_of(ep) -> Exercise:
                        "distribution": dist.metadata["Name"] if dist is not None else ""})
 
 
-def _order(exercise_id: str) -> tuple:
-    """``4_2`` before ``4_10`` before ``5_1``: numbers as numbers."""
+def order_key(exercise_id: str) -> tuple:
+    """``4_2`` before ``4_10`` before ``5_1``: numbers as numbers (the order of every listing)."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in exercise_id.split("_"))
 
 
@@ -192,7 +192,7 @@ def _registered() -> tuple[Exercise, ...]:
             raise RegistryError.keyed("err_registry_duplicate", entry_point=exercise.source, group=GROUP,
                                       id=exercise.id, other=found[exercise.id].source)
         found[exercise.id] = exercise
-    return tuple(sorted(found.values(), key=lambda e: _order(e.id)))
+    return tuple(sorted(found.values(), key=lambda e: order_key(e.id)))
 
 
 def clear_cache() -> None:

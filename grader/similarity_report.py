@@ -15,6 +15,7 @@ from pathlib import Path
 from . import checks
 from .known import known_sources
 from .notebook import exercise_from_filename, read_notebook
+from .registry import order_key
 from .similarity import THRESHOLD, Analysis, Code, analyse, prepare
 
 __all__ = ["code_cells", "released_cells", "analyse_submissions", "write_similarity", "pair_file"]
@@ -54,7 +55,7 @@ def analyse_submissions(submissions, released=released_cells) -> dict[str, Analy
             continue
         by_exercise[sub.exercise].append((sub.trainee, code_cells(nb)))
     out = {}
-    for exercise, entries in sorted(by_exercise.items()):
+    for exercise, entries in sorted(by_exercise.items(), key=lambda item: order_key(item[0])):
         template = released(exercise)
         codes = [prepare(trainee, cells, template) for trainee, cells in entries]
         try:

@@ -26,6 +26,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from .late import LatePolicy
+from .registry import order_key
 from .roster import Member, normal_id
 
 __all__ = ["AppliedOverride", "Cell", "Total", "Standing", "compute", "of_book", "problem_rows"]
@@ -188,7 +189,7 @@ def compute(rows: list[dict], *, roster=None, overrides=(), policy: LatePolicy |
     the class is whoever was found), overrides (``Gradebook.overrides()``), the late policy
     (``None``: use the recorded penalties) and submission times (``{trainee: (iso, line)}``)."""
     members, owner, unrostered = _members(rows, roster, problems)
-    exercises = tuple(sorted({r["exercise"] for r in rows}))
+    exercises = tuple(sorted({r["exercise"] for r in rows}, key=order_key))  # 4_2 before 4_10
     max_points = {e: round(max(float(r.get("max_score") or 0.0) for r in rows if r["exercise"] == e), 6)
                   for e in exercises}
     by_cell = {(owner[r["trainee"]], r["exercise"]): r for r in rows}

@@ -1,4 +1,6 @@
 """Exercise 4_8: Augmentor-style data augmentation on NCHW batches (``docs/augmentation.md``).
+(Longer than the usual ~300 lines: nine graded names, with their property checks and bilingual
+texts, kept in the one module of the exercise.)
 
 Deterministic operations (flips, ``rotate``, ``zoom``, ``shift``, ``crop``, and
 ``gaussian_noise`` with ``std=0``) are compared with ``reference.augment`` under the one
