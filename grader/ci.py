@@ -12,8 +12,8 @@ trainee, with ``expected_scores.json``). Five suites, each a list of :class:`Cas
   to the scores recorded there (``--record-samples`` writes that file);
 - ``reference``: :func:`reference.selftest.run` finds nothing.
 
-All notebooks are graded in parallel by the batch runner's workers (``_grade_worker``: the
-same call, limits and fresh kernels as ``grader grade``), the longest exercises first.
+All notebooks are graded in parallel by the batch runner (:mod:`grader.runner`: the same
+workers, limits, bounds and fresh kernels as ``grader grade``), the longest exercises first.
 A grader error is a JUnit *error*, anything else that is not right a *failure*.
 """
 from __future__ import annotations
@@ -22,7 +22,6 @@ import json
 import sys
 import tempfile
 import time
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,23 +197,20 @@ def _score_case(job: _Job, result: GradingResult | None, expected: dict, toleran
 
 
 def _grade_all(jobs: list[_Job], workers: int, lang: str, progress) -> dict[_Job, GradingResult | str]:
-    """Every job graded in parallel: ``{job: result}``, or an error message where the grader failed."""
-    from .batch import BatchOptions, _executor, _grade_worker
+    """Every job graded by the batch runner: ``{job: result}``, or an error message where the grader failed."""
+    from .runner import Job, RunOptions, run_jobs
 
     results: dict[_Job, GradingResult | str] = {}
-    from .registry import get
 
-    # the longest first (4_7 trains): by the exercise's own deadline, from the registry
-    order = sorted(jobs, key=lambda j: (-get(j.exercise).limits.deadline, j.suite != "source"))
-    with _executor(BatchOptions(workers=workers)) as pool:
-        futures = {pool.submit(_grade_worker, str(j.path), j.exercise, j.seed, lang): j for j in order}
-        for done, future in enumerate(as_completed(futures), start=1):
-            job = futures[future]
-            try:
-                results[job] = GradingResult.from_json(future.result())
-            except Exception as exc:  # a notebook the grader could not read, or a dead worker
-                results[job] = f"{type(exc).__name__}: {exc}"
-            progress(done, len(jobs), job, results[job])
+    def record(outcome, done: int, total: int) -> None:
+        job = outcome.job.tag
+        results[job] = outcome.result if outcome.result is not None else outcome.error
+        progress(done, total, job, results[job])
+
+    # the runner starts the longest exercises first (4_7 trains); among equals, the sources first
+    order = sorted(jobs, key=lambda j: j.suite != "source")
+    run_jobs([Job(str(j.path), j.exercise, j.seed, tag=j) for j in order], RunOptions(workers=workers, lang=lang),
+             on_result=record)
     return results
 
 
@@ -232,7 +228,7 @@ def _missing_samples(expected: dict, jobs: list[_Job]) -> list[Case]:
 def run_ci(root: Path, *, workers: int = 2, seed: int | None = None, lang: str = "en",
            record_samples: bool = False, progress=_quiet) -> CiReport:
     """Check the course materials under ``root``; see the module docstring."""
-    from .grade import PUBLIC_SEED
+    from .judging import PUBLIC_SEED
 
     started = time.monotonic()
     root = Path(root)

@@ -2,9 +2,10 @@
 
 Only *where* the notebooks run changes. The coordinator (the ``grader grade`` process)
 discovers the class, skips what is already graded, and alone writes the gradebook as the
-results come back, exactly as with local worker processes (:mod:`grader.batch`). Each task
-is the same ``_grade_worker`` call as locally, with every limit of the local runner, plus
-the notebook's bytes: the workers need this package and MNIST, not the coordinator's disk.
+results come back, exactly as with local worker processes (:mod:`grader.runner`). Each task
+is the same :func:`grader.runner.grade_job` call as locally, with every limit of the local
+runner, plus the notebook's bytes: the workers need this package and MNIST, not the
+coordinator's disk.
 
 Tasks are submitted with ``pure=False`` (a resubmitted notebook is graded again, never taken
 from a cache) and ``retries=2``. When a worker dies, the scheduler gives its tasks to other
@@ -47,7 +48,7 @@ def _read_capped(path: str) -> bytes:
 class DaskExecutor(cf.Executor):
     """A ``concurrent.futures`` executor on a Dask ``Client``: ``submit(fn, path, *args)`` runs
     ``fn(path, *args, data=<the bytes of path>)`` on some worker and returns a
-    ``concurrent.futures.Future``, so the batch loop waits on it as on a local one."""
+    ``concurrent.futures.Future``, so the runner waits on it as on a local one."""
 
     def __init__(self, client):
         self.client = client
@@ -64,7 +65,7 @@ class DaskExecutor(cf.Executor):
             self.client.close()
 
     def stop(self) -> None:
-        """Interrupted: cancel every unfinished task and close the client (see :mod:`grader.batch`)."""
+        """Interrupted: cancel every unfinished task and close the client (see :mod:`grader.runner`)."""
         self.shutdown(wait=False, cancel_futures=True)
 
     def __exit__(self, exc_type, exc, tb):

@@ -16,7 +16,8 @@ from .reference_copy import withheld_names as reference_withheld
 from .env_cells import neutralise_notebook
 from .checks.base import Context, evaluate_all
 from .diagnosis import diagnose
-from .execute import Limits, run_notebook
+from .execute import run_notebook
+from .limits import Limits
 from .lifeline import signals_interrupt
 from .prewarm import Prewarmer
 from .messages import default_lang, text
@@ -25,41 +26,14 @@ from .integrity import after_scan, drop_confirmed, scan_notebook
 from .kernel_view import fill_reference, view_protections
 from .probe import (ProbeOutputs, ProbeReadError, expected_outputs, killed_step, probe_cell_source, read_outputs,
                     write_exchange)
-from .results import CellError, CheckResult, Flag, GradingResult, Note, cap_errors
+from .results import CellError, CheckResult, GradingResult, Note, cap_errors
+from .judging import PUBLIC_SEED, integrity_flags  # their home: shared with the self-check
 
 __all__ = ["grade_notebook", "grade_parsed", "PUBLIC_SEED", "limits_for"]
-
-PUBLIC_SEED = 4_2024  # self-check; instructors grade with a secret seed
 
 
 def limits_for(module) -> Limits:
     return getattr(module, "LIMITS", Limits())
-
-
-def _graded_name(plan, key: str) -> str:
-    step = plan.step(key)
-    while step["op"] in ("method", "attr", "setitems"):
-        step = plan.step(step["obj"])
-    return step["name"]
-
-
-def integrity_flags(plan, got: ProbeOutputs, graded: tuple, lang: str) -> tuple[Flag, ...]:
-    """``uses-reference``: a graded name whose code lives in ``reference`` or that called the
-    reference's implementation of the same thing while probed."""
-    found: dict[str, str] = {}
-    for key, info in got.status.items():
-        try:
-            name = _graded_name(plan, key)
-        except KeyError:
-            continue
-        if name not in graded:
-            continue
-        if info.get("origin") == "reference":
-            found.setdefault(name, f"{name} is defined in the reference package")
-        elif info.get("reference_calls"):
-            found.setdefault(name, f"{name} calls reference {', '.join(info['reference_calls'])} while graded")
-    return tuple(Flag("uses-reference", name, f"{text('uses_reference', lang, name=name)} ({why})")
-                 for name, why in sorted(found.items()))
 
 
 def _private_dir(root: Path, name: str) -> Path:

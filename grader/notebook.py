@@ -8,11 +8,13 @@ import re
 import stat
 import unicodedata
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from . import registry
 from .errors import NotebookError, UsageError
+
+if TYPE_CHECKING:  # nbformat (and jsonschema) load when a notebook is parsed: not in a self-check's kernel
+    import nbformat
 
 __all__ = ["EXERCISES", "MAX_NOTEBOOK_BYTES", "open_regular", "file_kind", "read_notebook", "parse_notebook",
            "identify_exercise", "exercise_disagreement", "exercise_from_filename", "normalize_file_name", "clear_outputs"]
@@ -108,6 +110,8 @@ def parse_notebook(raw: bytes, path="<notebook>") -> nbformat.NotebookNode:
                             line=exc.lineno, column=exc.colno, msg=exc.msg) from None
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise NotebookError(path, "JSON is not a Jupyter notebook (no 'cells')", key="err_not_notebook")
+    import nbformat
+
     try:
         nb = nbformat.reads(json.dumps(data), as_version=4)
         nbformat.validate(nb)

@@ -8,15 +8,17 @@ options: no hook of it runs, nothing is imported beyond this module.
 
 - With no paths on the command line only DIR is collected; with paths, DIR is collected
   as well (``pytest tests --grade-notebooks exercises/source``).
-- All notebooks are graded in parallel as soon as the session starts (the batch runner's
-  workers: fresh kernels, the same limits as ``grader grade``); a notebook's tests are
-  collected when its grading is done, so the check ids are those of the real result.
+- All notebooks are graded in parallel as soon as the session starts (the batch runner,
+  :mod:`grader.runner`: fresh kernels, the same limits and bounds as ``grader grade``); a
+  notebook's tests are collected when its grading is done, so the check ids are those of the
+  real result.
 - ``--grade-seed N`` (default: the public seed of ``grader check``), ``--grade-workers N``
   (default: the number of cores), ``--grade-lang ja|en`` (default: en).
 """
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,19 +63,21 @@ def _notebooks(folder: Path) -> list[Path]:
 
 
 class _Grading:
-    """The session's grading: starts every notebook in the worker pool, hands out results."""
+    """The session's grading: the batch runner grades every notebook in a background thread
+    while pytest collects; a notebook's tests wait for its own result only."""
 
     def __init__(self, config, folder: Path):
         self.config, self.folder = config, folder
-        self.futures: dict[Path, object] = {}
+        self.ready: dict[Path, threading.Event] = {}
+        self.outcomes: dict[Path, object] = {}
         self.problems: dict[Path, str] = {}
-        self.pool = None
+        self.runner = self.thread = None
 
     def pytest_sessionstart(self, session) -> None:
-        from .batch import BatchOptions, _executor, _grade_worker
         from .errors import GraderError
-        from .grade import PUBLIC_SEED
+        from .judging import PUBLIC_SEED
         from .notebook import identify_exercise, read_notebook
+        from .runner import Job, RunOptions, Runner
 
         seed = self.config.getoption("grade_seed")
         seed = PUBLIC_SEED if seed is None else seed
@@ -82,37 +86,45 @@ class _Grading:
         jobs = []
         for path in _notebooks(self.folder):
             try:
-                jobs.append((path, identify_exercise(read_notebook(path), path)))
+                jobs.append(Job(str(path), identify_exercise(read_notebook(path), path), seed, tag=path))
+                self.ready[path] = threading.Event()
             except GraderError as exc:
                 self.problems[path] = str(exc)
-        from .registry import get
+        self.runner = Runner(RunOptions(workers=workers, lang=lang))  # the longest exercises start first
+        self.thread = threading.Thread(target=self._run, args=(jobs,), name="day4-grading", daemon=True)
+        self.thread.start()
 
-        jobs.sort(key=lambda job: get(job[1]).limits.deadline, reverse=True)  # 4_7 trains: start it first
-        self.pool = _executor(BatchOptions(workers=workers))
-        for path, exercise in jobs:
-            self.futures[path] = self.pool.submit(_grade_worker, str(path), exercise, seed, lang)
+    def _run(self, jobs) -> None:
+        try:
+            for outcome in self.runner.run(jobs):
+                path = outcome.job.tag
+                self.outcomes[path] = outcome.result if outcome.result is not None else outcome.error
+                self.ready[path].set()
+        except BaseException as exc:  # noqa: BLE001 - the pool could not start, or the run was stopped
+            for path in self.ready:
+                self.outcomes.setdefault(path, f"{type(exc).__name__}: {exc}")
+        finally:
+            for event in self.ready.values():
+                event.set()
 
     def pytest_unconfigure(self, config) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.runner is not None:
+            self.runner.stop()  # nothing left to stop after a full session; at once after Ctrl-C
+            self.thread.join()
 
     def pytest_collect_file(self, file_path: Path, parent):
         path = Path(file_path).resolve()
-        if path in self.futures or path in self.problems:
+        if path in self.ready or path in self.problems:
             return NotebookFile.from_parent(parent, path=Path(file_path), grading=self)
         return None
 
     def outcome(self, path: Path):
         """The notebook's ``GradingResult``, or a message when it could not be graded."""
-        from .results import GradingResult
-
         path = path.resolve()
         if path in self.problems:
             return self.problems[path]
-        try:
-            return GradingResult.from_json(self.futures[path].result())
-        except Exception as exc:  # unreadable notebook or a dead worker
-            return f"{type(exc).__name__}: {exc}"
+        self.ready[path].wait()
+        return self.outcomes.get(path, "the grading was stopped before this notebook")
 
 
 class NotebookFile(pytest.File):

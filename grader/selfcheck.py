@@ -35,7 +35,7 @@ from . import __version__, checks
 from .checks.base import Context, evaluate_all
 from .diagnosis import diagnose
 from .errors import NotebookError, UsageError
-from .grade import PUBLIC_SEED, integrity_flags
+from .judging import PUBLIC_SEED, integrity_flags
 from .kernel_probe import _day4_origin, _day4_run_plan
 from .messages import default_lang, text
 from .notebook import EXERCISES, exercise_from_filename, identify_exercise, read_notebook

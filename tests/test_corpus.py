@@ -6,7 +6,9 @@ what make_corpus.py writes, every correct style agrees with the independent loop
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from corpus_checks import ORACLE_CHECKS, graded_namespace  # noqa: E402
 
 from grader.checks.ex4_7 import accuracy_points  # noqa: E402
 from grader.grade import PUBLIC_SEED, grade_notebook  # noqa: E402
+from grader.results import GradingResult  # noqa: E402
 
 SPECS = make_corpus.all_notebooks()
 OTHER_SEED = 20261129
@@ -68,12 +71,29 @@ def _lost_points(result, failing: set[str]) -> float:
     return sum(c.max_points - c.points for c in result.checks if c.id in failing)
 
 
+def _grade(path: str, seed: int) -> str:
+    """In a worker process: ``grade_notebook`` as the test would call it, the result as JSON."""
+    return grade_notebook(path, seed=seed, lang="en").to_json()
+
+
+@pytest.fixture(scope="module")
+def corpus_results(request):
+    """Every (notebook, seed) this session selected, graded once by two worker processes (two
+    gradings overlap one's kernel start with the other's work); each test asserts on its own."""
+    wanted = sorted({(item.callspec.params["spec"].path, item.callspec.params["seed"])
+                     for item in request.session.items
+                     if getattr(item, "originalname", "") == "test_corpus_notebook_grades_as_expected"})
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        futures = {key: pool.submit(_grade, str(CORPUS / "notebooks" / key[0]), key[1]) for key in wanted}
+        return {key: GradingResult.from_json(future.result()) for key, future in futures.items()}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [PUBLIC_SEED, OTHER_SEED], ids=["public", "other"])
 @pytest.mark.parametrize("spec", SPECS, ids=_id)
-def test_corpus_notebook_grades_as_expected(spec, seed):
-    path = CORPUS / "notebooks" / spec.path
-    result = grade_notebook(path, seed=seed, lang="en")
+def test_corpus_notebook_grades_as_expected(spec, seed, corpus_results):
+    result = corpus_results[spec.path, seed]
     assert result.exercise == spec.exercise
     failing = _failing(result)
     summary = {c.id: c.message[:160] for c in result.checks if not c.passed}

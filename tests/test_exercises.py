@@ -4,14 +4,12 @@ notebooks and samples are exactly what the release and make_samples.py write."""
 from __future__ import annotations
 
 import ast
-import os
 import re
 import runpy
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from grader.release import (
     PLACEHOLDER_COMMENT, exercise_id, release_all, release_code, release_notebook, write_notebook_bytes,
@@ -21,7 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = ROOT / "exercises" / "source"
 TRAINEE_DIR = ROOT / "exercises" / "trainee"
 SAMPLES_DIR = ROOT / "exercises" / "samples"
-CELL_TIMEOUT = 600  # seconds; the 4_7 training cell is the longest (under a minute on 2 idle cores)
 
 # The graded names of CONTRACT.md, as the placeholders of each trainee notebook name them.
 GRADED = {
@@ -48,16 +45,6 @@ OK_MARK, NG_MARK = "✅", "❌"  # printed by the notebooks' check() helper
 
 def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
-
-
-def execute(nb: nbformat.NotebookNode, cwd: Path, *, allow_errors: bool) -> nbformat.NotebookNode:
-    """Run ``nb`` in a fresh "python3" kernel with ``cwd`` as its working directory and one BLAS
-    thread, as the grader runs notebooks (two BLAS threads on two busy cores run several times
-    slower than one)."""
-    env = {**os.environ, **{f"{lib}_NUM_THREADS": "1" for lib in ("OPENBLAS", "OMP", "MKL")}}
-    NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT, allow_errors=allow_errors,
-                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
-    return nb
 
 
 def stream_text(nb: nbformat.NotebookNode) -> str:
@@ -242,12 +229,23 @@ def test_samples_look_like_trainee_work():
 # ------------------------------------------------------------------ real kernels
 
 
+# The same seed as the other tests grading these notebooks, so that every test asserting on a
+# committed notebook shares one real-kernel run (tests/conftest.py: committed_grading).
+SEEDS = {"4_10_katakana_groupwork": 11}
+
+
+def executed(committed_grading, kind: str, name: str) -> nbformat.NotebookNode:
+    """The notebook as the grader's real kernel ran it, its own cells' outputs only."""
+    return committed_grading(kind, name, SEEDS.get(name))[1]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in NAMES if not n.startswith("4_7")])
-def test_source_notebook_runs_and_every_check_passes(name, tmp_path):
-    # 4_7 trains on MNIST for about a minute: tests/test_ci.py::test_ci_passes_on_this_repository
-    # runs that source in a real kernel once (no cell error, full marks incl. trained accuracy)
-    nb = execute(read(SOURCE_DIR / f"{name}.ipynb"), tmp_path, allow_errors=False)
+@pytest.mark.parametrize("name", NAMES)
+def test_source_notebook_runs_and_every_check_passes(name, committed_grading):
+    # run once, by the grader's kernel, for all tests on this source (the 4_7 source trains on
+    # MNIST for about a minute; tests/test_kernel_view.py asserts its full marks)
+    result, nb = committed_grading("source", name, SEEDS.get(name))
+    assert errors(nb) == [] and result.errors == ()
     text = stream_text(nb)
     assert NG_MARK not in text
     assert text.count(OK_MARK) >= 5
@@ -258,8 +256,8 @@ def test_source_notebook_runs_and_every_check_passes(name, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_trainee_notebook_fails_only_at_its_placeholders(name, tmp_path):
-    nb = execute(read(TRAINEE_DIR / f"{name}.ipynb"), tmp_path, allow_errors=True)
+def test_trainee_notebook_fails_only_at_its_placeholders(name, committed_grading):
+    nb = executed(committed_grading, "trainee", name)
     found = errors(nb)
     assert found, "a trainee notebook with placeholders must stop somewhere"
     unexpected = [(i, ename, evalue) for i, ename, evalue in found

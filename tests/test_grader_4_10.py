@@ -18,7 +18,7 @@ import pytest
 from grader.checks import ex4_10, ex4_10_samples as samples
 from grader.checks.base import Context
 from grader.cli import main
-from grader.grade import grade_notebook, integrity_flags
+from grader.grade import integrity_flags
 from grader.kernel_probe import _day4_run_plan
 from grader.probe import REFERENCE_DIR, ProbeOutputs
 from inprocess import grade_in_process
@@ -224,8 +224,8 @@ def test_a_class_is_graded_with_the_grid_and_the_leaderboard(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_source_notebook_scores_full_marks():
-    result = grade_notebook(SOURCE, seed=11, lang="en")
+def test_the_source_notebook_scores_full_marks(committed_grading):
+    result, _ = committed_grading("source", SOURCE.stem, 11)  # shared with test_exercises
     assert result.score == result.max_score == 12, [(c.id, c.message) for c in result.checks if not c.passed]
     check = next(c for c in result.checks if c.id == "network.hidden_accuracy")
     assert check.details["accuracy"] >= ex4_10.FULL_ACCURACY
@@ -242,7 +242,7 @@ def test_grader_exercises_lists_4_10(capsys):
 
 
 @pytest.mark.slow
-def test_the_released_notebook_scores_zero():
-    result = grade_notebook(ROOT / "exercises" / "trainee" / SOURCE.name, seed=11, lang="en")
+def test_the_released_notebook_scores_zero(committed_grading):
+    result, _ = committed_grading("trainee", SOURCE.stem, 11)
     assert result.score == 0 and result.max_score == 12
     assert {c.id for c in result.checks if c.status == "error"} == AUGMENT_CHECKS  # NotImplementedError

@@ -11,8 +11,9 @@ import pytest
 
 from grader.checks import ex4_7
 from grader.checks.base import Context
-from grader.grade import grade_notebook
+from grader.grade import PUBLIC_SEED, grade_notebook
 from grader.probe import PlanBuilder, ProbeOutputs
+from inprocess import grade_in_process
 from nbfactory import by_id, failing, make_notebook
 
 pytestmark = pytest.mark.slow
@@ -142,10 +143,10 @@ def test_trained_notebook_scores_by_the_graders_own_accuracy(tmp_path):
 
 
 @pytest.mark.parametrize("defect", sorted(MUTANTS))
-def test_mutant_fails_exactly_its_checks(tmp_path, defect):
+def test_mutant_fails_exactly_its_checks(defect):
     source, expected_failures = MUTANTS[defect]
-    nb = make_notebook(tmp_path / f"{defect}.ipynb", [source], exercise="4_7")
-    result = grade_notebook(nb, lang="en")
+    # judged in-process (tests/inprocess.py): a kernel adds nothing to a mutant's verdict
+    result = grade_in_process("4_7", [source], PUBLIC_SEED, lang="en")
     assert failing(result) == expected_failures | {TRAINED}
     assert by_id(result)[TRAINED].status == "missing"
     for check_id in expected_failures:

@@ -13,7 +13,7 @@ import pytest
 from grader import registry
 from grader.checks import ex4_8
 from grader.checks.base import Context
-from grader.grade import PUBLIC_SEED, grade_notebook
+from grader.grade import PUBLIC_SEED
 from grader.kernel_probe import _day4_run_plan
 from grader.probe import PlanBuilder, ProbeOutputs, describe_step, expected_outputs
 from inprocess import failed_ids, run_in_process
@@ -140,9 +140,9 @@ def test_every_check_has_a_hint_in_both_languages():
 
 # ------------------------------------------------------------------ real kernels
 @pytest.mark.slow
-def test_source_notebook_scores_full_marks_and_trainee_zero():
-    source = grade_notebook(ROOT / "exercises" / "source" / "4_8_Augmentor.ipynb", lang="en")
+def test_source_notebook_scores_full_marks_and_trainee_zero(committed_grading):
+    source, _ = committed_grading("source", "4_8_Augmentor")  # shared with test_exercises
     assert failing(source) == set() and source.score == source.max_score == 19
-    trainee = grade_notebook(ROOT / "exercises" / "trainee" / "4_8_Augmentor.ipynb", lang="en")
+    trainee, _ = committed_grading("trainee", "4_8_Augmentor")
     assert trainee.score == 0 and trainee.max_score == 19
     assert all("NotImplementedError" in c.message for c in trainee.checks)

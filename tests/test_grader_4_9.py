@@ -15,7 +15,7 @@ import pytest
 from grader import registry
 from grader.checks import ex4_9
 from grader.checks.base import Context
-from grader.grade import PUBLIC_SEED, grade_notebook
+from grader.grade import PUBLIC_SEED
 from grader.probe import expected_outputs
 from inprocess import failed_ids, run_in_process
 from mutants import cells, namespace
@@ -114,9 +114,9 @@ def test_keras_itself_as_the_trainee_passes():
 
 
 @pytest.mark.slow
-def test_source_notebook_scores_full_marks_and_trainee_zero():
-    source = grade_notebook(ROOT / "exercises" / "source" / "4_9_ImageDataGenerator_sample.ipynb", lang="en")
+def test_source_notebook_scores_full_marks_and_trainee_zero(committed_grading):
+    source, _ = committed_grading("source", "4_9_ImageDataGenerator_sample")  # shared with test_exercises
     assert failing(source) == set() and source.score == source.max_score == 15
-    trainee = grade_notebook(ROOT / "exercises" / "trainee" / "4_9_ImageDataGenerator_sample.ipynb", lang="en")
+    trainee, _ = committed_grading("trainee", "4_9_ImageDataGenerator_sample")
     assert trainee.score == 0 and trainee.max_score == 15
     assert all("NotImplementedError" in c.message for c in trainee.checks)

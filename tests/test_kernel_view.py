@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.grade import grade_notebook, grade_parsed
+from grader.grade import grade_parsed
 from grader.kernel_data import hidden_paths
 from grader.kernel_view import view_config
 from grader.limits import Limits
@@ -370,10 +370,10 @@ def test_course_packages_work_in_the_view(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_source_4_7_notebook_scores_full_marks_on_images_it_never_had():
+def test_the_source_4_7_notebook_scores_full_marks_on_images_it_never_had(committed_grading):
     """Trains on the grading split (about two minutes on two busy cores); the grader's accuracy
     is measured on the standard test split and the report says so."""
-    result = grade_notebook(SOURCE_4_7, lang="en")
+    result, _ = committed_grading("source", SOURCE_4_7.stem)  # shared with test_exercises
     check = by_id(result)["SimpleConvNet.trained_accuracy"]
     assert result.score == result.max_score == 14, [(c.id, c.message) for c in result.checks if not c.passed]
     assert check.details["evaluated_on"] == "mnist-t10k" and "standard MNIST test split" in check.message

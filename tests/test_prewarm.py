@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch
-from grader.batch import BatchOptions, _grade_worker, grade_class
+from grader import runner
+from grader.batch import BatchOptions, grade_class
+from grader.runner import grade_job
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
 
@@ -48,20 +49,20 @@ def test_prewarmed_kernels_in_one_worker(tmp_path):
     paths = [str(make_notebook(tmp_path / f"nb{i}.ipynb", [IM2COL, COL2IM if i != 1 else COL2IM.replace("+=", "=")],
                                exercise="4_4")) for i in range(3)]
     try:
-        warm = [_grade_worker(p, "4_4", 11, "en", prewarm=True) for p in paths]
-        events = list(batch._prewarmer.events)
+        warm = [grade_job(p, "4_4", 11, "en", prewarm=True) for p in paths]
+        events = list(runner._prewarmer.events)
         # notebook k+1's kernel is started before notebook k is done; each kernel is taken once
         assert events == [("start", events[0][1]), ("take", events[0][1])] + sum(
             ([("start", events[0][1] + k + 1), ("done", 0), ("take", events[0][1] + k + 1)] for k in range(2)), []
         ) + [("start", events[0][1] + 3), ("done", 0)]
-        unused = batch._prewarmer.next
+        unused = runner._prewarmer.next
         assert _kernel_processes([unused.root])  # the unused next kernel is running
     finally:
-        batch._prewarmer.close()
-        batch._prewarmer = None
+        runner._prewarmer.close()
+        runner._prewarmer = None
     assert not _kernel_processes([unused.root])
     assert not unused.root.exists() and not unused.base.exists()
-    cold = [_grade_worker(p, "4_4", 11, "en") for p in paths]
+    cold = [grade_job(p, "4_4", 11, "en") for p in paths]
     assert [_comparable(r) for r in warm] == [_comparable(r) for r in cold]
     assert json.loads(warm[0])["protections"] == json.loads(cold[0])["protections"]
     assert json.loads(warm[1])["score"] < json.loads(warm[0])["score"]

@@ -178,3 +178,30 @@ def test_selfcheck_in_a_real_kernel_displays_the_html_report(tmp_path):
     # issue 14: one display (HTML, and the terminal report as its text fallback), no repr line
     assert [o.output_type for o in second] == ["display_data"]
     assert "IPython.core.display" not in second[0].data["text/plain"] and "10 / 10" in second[0].data["text/plain"]
+
+
+KERNEL_MACHINERY = ("nbclient", "jupyter_client", "zmq", "nbformat", "grader.execute", "grader.sandbox",
+                    "grader.prewarm", "grader.batch", "grader.runner", "grader.lifeline", "grader.grade")
+
+
+def test_importing_selfcheck_in_a_kernel_loads_no_kernel_machinery():
+    """``import grader.selfcheck`` runs inside the trainee's own kernel: it (and every
+    exercise's checks module, loaded when its self-check runs) must not pull in what starts
+    or talks to kernels, nor the batch runner. A fresh interpreter, so nothing is preloaded."""
+    import subprocess
+    import sys
+
+    code = ("import sys, json\n"
+            "import grader.selfcheck\n"
+            "from grader import checks\n"
+            "after_import = sorted(sys.modules)\n"
+            "for exercise in checks.REGISTRY:\n"
+            "    checks.load(exercise)\n"
+            "print(json.dumps([after_import, sorted(sys.modules)]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    import json
+
+    after_import, after_checks = (set(names) for names in json.loads(out.stdout))
+    assert "grader.selfcheck" in after_import and "numpy" in after_import  # the probe worked
+    for loaded in (after_import, after_checks):
+        assert not [m for m in KERNEL_MACHINERY if m in loaded]

@@ -37,7 +37,7 @@ import functools
 
 import numpy as np
 
-from ..execute import Limits
+from ..limits import Limits
 from ..messages import text
 from ..probe import PlanBuilder, describe_step
 from ..results import CheckResult, Status

@@ -40,7 +40,7 @@ import reference
 from reference.data import HELD_BACK
 
 from ..compare import compare_arrays
-from ..execute import Limits
+from ..limits import Limits
 from ..messages import text
 from ..probe import PlanBuilder, describe_step
 from ..results import CheckResult, Status
