@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import grader.diagnosis.diagnoser as diagnose_module
-from grader import checks
+from grader import checks, registry
 from grader.checks.base import Context, evaluate_all
 from grader.diagnosis import all_mistakes, catalogue, diagnose, title
 from grader.grade import PUBLIC_SEED
@@ -26,7 +26,7 @@ from mutants import BASES, MUTANTS, namespace
 
 ROOT = Path(__file__).parents[1]
 SEEDS = (PUBLIC_SEED, 7)
-EXERCISES = tuple(checks.REGISTRY)
+EXERCISES = registry.ids("day4-grader")  # DAY4 only: an installed course package has its own tests
 
 
 @pytest.fixture(autouse=True)
