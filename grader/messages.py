@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["LANGS", "text", "keyed", "Keyed", "default_lang", "MESSAGES"]
+__all__ = ["in_lang", "LANGS", "text", "keyed", "Keyed", "default_lang", "MESSAGES"]
 
 LANGS = ("ja", "en")
 
@@ -405,12 +405,18 @@ def keyed(key: str, lang: str, **fields) -> Keyed:
     return text(key, lang, **fields)
 
 
+def in_lang(entry: dict, lang: str):
+    """``entry[lang]``, else the English one: the one home of the language fallback for every
+    ``{"ja": ..., "en": ...}`` table (messages, hints, exercise texts, titles)."""
+    return entry[lang] if lang in entry else entry["en"]
+
+
 def text(key: str, lang: str, **fields) -> Keyed:
     """The message ``key`` in ``lang`` (``"ja"`` or ``"en"``), formatted with ``fields``: a
     ``str`` (:class:`Keyed`) that remembers ``key`` and ``fields``, so a result can store the
     message as a key and render it again in the other language."""
     entry = MESSAGES[key]
-    return _rebuild_keyed(entry[lang if lang in entry else "en"].format(**fields), key, fields)
+    return _rebuild_keyed(in_lang(entry, lang).format(**fields), key, fields)
 
 
 def default_lang() -> str:

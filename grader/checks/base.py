@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..compare import compare_arrays
-from ..messages import keyed as _keyed, text
+from ..messages import in_lang, keyed as _keyed, text
 from ..probe import Plan, ProbeOutputs, describe_step
 from ..results import CheckResult, Status
 
@@ -50,7 +50,7 @@ def make_result(spec: Spec, ctx: Context, status: str, message: str, details=Non
     # code or an unfinished placeholder
     show_hint = spec.hint is not None and (status == Status.FAILED or (
         status == Status.ERROR and "NotImplementedError" not in message))
-    hint = spec.hint.get(ctx.lang, spec.hint.get("en")) if show_hint else None
+    hint = in_lang(spec.hint, ctx.lang) if show_hint else None
     said = keyed if keyed is not None else message
     return CheckResult(id=spec.id, passed=passed, points=spec.points if passed else 0.0,
                        max_points=spec.points, message=str(message), hint=hint, status=status,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..messages import text
+from ..messages import in_lang, text
 from ..probe import PlanBuilder, describe_step
 from ..results import CheckResult, Status
 from .base import Context, Spec, make_result, step_problem
@@ -186,7 +186,7 @@ def _int_type(ctx: Context) -> CheckResult:
         if kind is not None:
             value = ctx.got.arrays.get(key)
             call = describe_step(ctx.plan, key)
-            message = _NOT_INT.get(ctx.lang, _NOT_INT["en"]).format(
+            message = in_lang(_NOT_INT, ctx.lang).format(
                 call=call, kind=kind, value=repr(value.tolist()) if isinstance(value, np.ndarray) else "?")
             return make_result(spec, ctx, Status.FAILED, message, {"call": call, "dtype": dtype})
     return make_result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, answered[-1])))

@@ -38,7 +38,7 @@ import functools
 import numpy as np
 
 from ..limits import Limits
-from ..messages import text
+from ..messages import in_lang, text
 from ..probe import PlanBuilder, describe_step
 from ..results import CheckResult, Status
 from . import ex4_10_samples as samples
@@ -294,7 +294,7 @@ def _hidden_accuracy(ctx: Context) -> CheckResult:
                    fonts=_hidden_fonts())
     passed = accuracy >= FULL_ACCURACY
     return CheckResult(id=spec.id, passed=passed, points=accuracy_points(accuracy), max_points=spec.points,
-                       message=message, hint=None if passed else spec.hint.get(ctx.lang, spec.hint["en"]),
+                       message=message, hint=None if passed else in_lang(spec.hint, ctx.lang),
                        status=Status.PASSED if passed else Status.FAILED,
                        details={**details, "accuracy": accuracy, "architecture": arch, "evaluated_on": EVALUATED_ON})
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
 import json
-import struct
-import zlib
 
 import numpy as np
+
+from ..messages import in_lang
 
 __all__ = ["GRID_CLASSES", "GRID_COPIES", "train_images", "grid_batch", "grid_png", "measure", "grid_details",
            "describe", "leaderboard", "OPERATIONS"]
@@ -52,15 +53,12 @@ def grid_batch() -> np.ndarray:
 
 
 def _png(gray: np.ndarray) -> bytes:
-    """An 8-bit grayscale PNG of ``gray`` (values 0..255)."""
-    h, w = gray.shape
-    raw = b"".join(b"\0" + gray[i].astype(np.uint8).tobytes() for i in range(h))
+    """An 8-bit grayscale PNG of ``gray`` (values 0..255), written by Pillow."""
+    from PIL import Image
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(gray, dtype=np.uint8), mode="L").save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def grid_png(sources: np.ndarray, augmented: np.ndarray) -> str:
@@ -151,7 +149,7 @@ def grid_details(sources: np.ndarray, augmented: np.ndarray) -> dict:
 
 
 def describe(ops, max_rotation, lang: str) -> str:
-    names = _NAMES.get(lang, _NAMES["en"])
+    names = in_lang(_NAMES, lang)
     listed = ", ".join(names[o] for o in ops) or ("なし" if lang == "ja" else "none")
     said = f"推定した拡張: {listed}。" if lang == "ja" else f"measured augmentations: {listed}."
     if max_rotation is not None and max_rotation > 60:
@@ -163,7 +161,7 @@ def describe(ops, max_rotation, lang: str) -> str:
 def leaderboard(rows, names: dict, lang: str) -> list[dict]:
     """The class's 4_10 results ranked by hidden-set accuracy: ``[{"rank", "trainee", "name", "accuracy",
     "augmentations"}]``; ``rows``: gradebook rows (``trainee``, ``exercise``, ``checks_json``)."""
-    label = _NAMES.get(lang, _NAMES["en"])
+    label = in_lang(_NAMES, lang)
     out = []
     for row in rows:
         if row.get("exercise") != "4_10":

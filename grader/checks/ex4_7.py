@@ -41,7 +41,7 @@ from reference.data import HELD_BACK
 
 from ..compare import compare_arrays
 from ..limits import Limits
-from ..messages import text
+from ..messages import in_lang, text
 from ..probe import PlanBuilder, describe_step
 from ..results import CheckResult, Status
 from . import trained_network
@@ -135,8 +135,7 @@ _TEXTS = {
 
 
 def _say(key: str, lang: str, **fields) -> str:
-    entry = _TEXTS[key]
-    return entry[lang if lang in entry else "en"].format(**fields)
+    return trained_network.say(_TEXTS, key, lang, **fields)
 
 
 def _f32(values) -> np.ndarray:
@@ -334,7 +333,7 @@ def _trained_accuracy(ctx: Context) -> CheckResult:
                    zero=ZERO_ACCURACY, conv=conv, images=images)
     passed = accuracy >= FULL_ACCURACY
     return CheckResult(id=spec.id, passed=passed, points=points, max_points=spec.points, message=message,
-                       hint=None if passed else spec.hint.get(ctx.lang, spec.hint["en"]),
+                       hint=None if passed else in_lang(spec.hint, ctx.lang),
                        status=Status.PASSED if passed else Status.FAILED,
                        details={**details, "accuracy": accuracy, "architecture": arch, "evaluated_on": EVALUATED_ON})
 

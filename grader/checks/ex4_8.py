@@ -26,7 +26,7 @@ import functools
 
 import numpy as np
 
-from ..messages import text
+from ..messages import in_lang, text
 from ..probe import PlanBuilder, describe_step
 from ..results import CheckResult, Status
 from .base import Context, Spec, make_result, step_problem
@@ -87,8 +87,7 @@ _TEXTS = {
 
 
 def say(key: str, lang: str, texts: dict | None = None, **fields) -> str:
-    entry = (texts or _TEXTS)[key]
-    return entry[lang if lang in entry else "en"].format(**fields)
+    return in_lang((texts or _TEXTS)[key], lang).format(**fields)
 
 
 class Violation(Exception):
@@ -121,7 +120,7 @@ def property_check(ctx: Context, spec: Spec, keys: tuple, judge) -> CheckResult:
             judge(arrays)
     except Violation as v:
         call = describe_step(ctx.plan, v.key)
-        what = v.what.get(ctx.lang, v.what["en"]).format(**v.fields)
+        what = in_lang(v.what, ctx.lang).format(**v.fields)
         details = {"call": call, **({"diagnosis": v.diagnosis} if v.diagnosis else {})}
         result = make_result(spec, ctx, Status.FAILED, say("property", ctx.lang, call=call, what=what), details)
         return _with_named_mistake(result, v.diagnosis, ctx.lang) if v.diagnosis else result

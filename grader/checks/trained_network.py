@@ -12,7 +12,7 @@ import numpy as np
 
 import reference
 
-from ..messages import text
+from ..messages import in_lang, text
 from ..results import CheckResult, Status
 from .base import Context, Spec, step_problem
 
@@ -32,8 +32,7 @@ _TEXTS = {
 
 
 def say(texts: dict, key: str, lang: str, **fields) -> str:
-    entry = texts[key]
-    return entry[lang if lang in entry else "en"].format(**fields)
+    return in_lang(texts[key], lang).format(**fields)
 
 
 def add_network_steps(plan) -> None:

@@ -7,6 +7,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..messages import in_lang
 from ..probe import Plan
 
 __all__ = ["Mistake", "ExtraCheck", "Geometry", "step_params", "array_args", "batch_size"]
@@ -34,7 +35,7 @@ class Mistake:
         return [form(ctx) for form in self.forms] if self.factory else list(self.forms)
 
     def describe(self, lang: str) -> tuple[str, str]:
-        return self.title.get(lang, self.title["en"]), self.hint.get(lang, self.hint["en"])
+        return in_lang(self.title, lang), in_lang(self.hint, lang)
 
 
 @dataclass(frozen=True)
