@@ -14,8 +14,6 @@ from .cause import attribute_causes
 from .course_shim import shim_folder, write_shim
 from .reference_copy import withheld_names as reference_withheld
 from .env_cells import neutralise_notebook
-from .checks.base import Context, evaluate_all
-from .diagnosis import diagnose
 from .execute import run_notebook
 from .limits import Limits
 from .lifeline import signals_interrupt
@@ -26,8 +24,8 @@ from .integrity import after_scan, drop_confirmed, scan_notebook
 from .kernel_view import fill_reference, view_protections
 from .probe import (ProbeOutputs, ProbeReadError, expected_outputs, killed_step, probe_cell_source, read_outputs,
                     write_exchange)
-from .results import CellError, CheckResult, GradingResult, Note, cap_errors
-from .judging import PUBLIC_SEED, integrity_flags  # their home: shared with the self-check
+from .results import CellError, GradingResult, Note, cap_errors
+from .judging import PUBLIC_SEED, judge  # their home: shared with the self-check
 
 __all__ = ["grade_notebook", "grade_parsed", "PUBLIC_SEED", "limits_for"]
 
@@ -128,18 +126,11 @@ def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
         limits = dataclasses.replace(limits, kernel_python=kernel_python)
     got, stopped, errors, execution = _execute(nb, plan, limits, lang, prewarmer, (exercise, tuple(module.GRADED)))
     timings["execute"] = execution.seconds
-    flags = integrity_flags(plan, got, module.GRADED, lang)
-    ctx = Context(plan, got, expected, lang, stopped, frozenset(f.name for f in flags))
+    judging = time.perf_counter()
+    flags, ctx, results = judge(exercise, module, plan, specs, got, expected, lang, stopped=stopped)
     flags += drop_confirmed(suspicious, ctx.flagged)
-    results: list[CheckResult] = evaluate_all(specs, ctx)
-    if hasattr(module, "extra_checks"):
-        results.extend(module.extra_checks(ctx))
-    diagnosing = time.perf_counter()
-    results = diagnose(exercise, specs, ctx, results)
     results = attribute_causes(results, sources, errors, lang)  # an earlier failed cell, not the algorithm
-    timings["diagnosis"] = time.perf_counter() - diagnosing
-    order = {name: i for i, name in enumerate(module.GRADED)}
-    results.sort(key=lambda c: order.get(c.name, len(order)))  # stable: a name's checks stay in order
+    timings["diagnosis"] = time.perf_counter() - judging  # checks and diagnoses
     timings["total"] = time.perf_counter() - started
     return GradingResult(exercise=exercise, notebook=notebook, checks=tuple(results), flags=flags,
                          errors=cap_errors(errors, lambda n: text("errors_dropped", lang, count=n)),

@@ -8,7 +8,7 @@ from .messages import text
 from .probe import ProbeOutputs
 from .results import Flag
 
-__all__ = ["PUBLIC_SEED", "integrity_flags"]
+__all__ = ["PUBLIC_SEED", "integrity_flags", "judge"]
 
 PUBLIC_SEED = 4_2024  # self-check; instructors grade with a secret seed
 
@@ -37,3 +37,22 @@ def integrity_flags(plan, got: ProbeOutputs, graded: tuple, lang: str) -> tuple[
             found.setdefault(name, f"{name} calls reference {', '.join(info['reference_calls'])} while graded")
     return tuple(Flag("uses-reference", name, f"{text('uses_reference', lang, name=name)} ({why})")
                  for name, why in sorted(found.items()))
+
+
+def judge(exercise: str, module, plan, specs, got: ProbeOutputs, expected: ProbeOutputs, lang: str, *,
+          stopped: str | None = None, extra: bool = True):
+    """The outputs judged, the same way for a grading and a self-check: integrity flags, the
+    checks (and the exercise's ``extra_checks`` unless ``extra`` is false), the diagnoses, in the
+    order of the exercise's graded names. Returns ``(flags, ctx, results)``."""
+    from .checks.base import Context, evaluate_all
+    from .diagnosis import diagnose
+
+    flags = integrity_flags(plan, got, module.GRADED, lang)
+    ctx = Context(plan, got, expected, lang, stopped, frozenset(f.name for f in flags))
+    results = evaluate_all(specs, ctx)
+    if extra and hasattr(module, "extra_checks"):
+        results.extend(module.extra_checks(ctx))
+    results = diagnose(exercise, specs, ctx, results)
+    order = {name: i for i, name in enumerate(module.GRADED)}
+    results.sort(key=lambda c: order.get(c.name, len(order)))  # stable: a name's checks stay in order
+    return flags, ctx, results

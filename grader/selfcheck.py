@@ -32,10 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, checks
-from .checks.base import Context, evaluate_all
-from .diagnosis import diagnose
 from .errors import NotebookError, UsageError
-from .judging import PUBLIC_SEED, integrity_flags
+from .judging import PUBLIC_SEED, judge
 from .kernel_probe import _day4_origin, _day4_run_plan
 from .messages import default_lang, text
 from .notebook import EXERCISES, exercise_from_filename, identify_exercise, read_notebook
@@ -131,14 +129,8 @@ def run_selfcheck(exercise: str, namespace: dict, *, lang: str, seed: int = PUBL
     plan, specs = module.build(np.random.default_rng(seed))
     expected = expected_outputs(plan, checks.reference_namespace(exercise))  # None: `reference`
     got = ProbeOutputs(*_day4_run_plan(plan.as_json(), plan.arrays, namespace))
-    flags = integrity_flags(plan, got, module.GRADED, lang)
-    ctx = Context(plan, got, expected, lang, None, frozenset(f.name for f in flags))
-    results = evaluate_all(specs, ctx)
-    extra = getattr(module, "extra_checks", None)
-    skipped = extra is not None and not getattr(module, "SELFCHECK_EXTRA", True)
-    if extra is not None and not skipped:
-        results.extend(extra(ctx))
-    results = diagnose(exercise, specs, ctx, results)
+    skipped = hasattr(module, "extra_checks") and not getattr(module, "SELFCHECK_EXTRA", True)
+    flags, _, results = judge(exercise, module, plan, specs, got, expected, lang, extra=not skipped)
     return GradingResult(exercise=exercise, notebook=notebook, checks=tuple(results), flags=flags, seed=seed,
                          grader_version=__version__,
                          timings={"selfcheck": round(time.perf_counter() - started, 3)}), skipped

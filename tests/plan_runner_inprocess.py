@@ -14,7 +14,7 @@ import numpy as np
 
 from grader import checks
 from grader.checks.base import Context, evaluate_all
-from grader.grade import integrity_flags
+from grader.judging import integrity_flags
 from grader.kernel_probe import _day4_run_plan
 from grader.probe import ProbeOutputs, expected_outputs
 from grader.results import CheckResult

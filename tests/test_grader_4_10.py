@@ -18,7 +18,7 @@ import pytest
 from grader.checks import ex4_10, ex4_10_samples as samples
 from grader.checks.base import Context
 from grader.cli import main
-from grader.grade import integrity_flags
+from grader.judging import integrity_flags
 from grader.kernel_probe import _day4_run_plan
 from grader.probe import REFERENCE_DIR, ProbeOutputs
 from inprocess import grade_in_process
