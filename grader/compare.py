@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Policy", "POLICY", "Comparison", "compare_arrays", "bad_mask", "scale_of", "scaled_error",
-           "clearly_differ", "clearly_nearer", "lower_precision", "excerpt", "tolerance"]
+           "clearly_differ", "clearly_nearer", "lower_precision", "excerpt"]
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,6 @@ POLICY = Policy()
 
 def _policy(policy: Policy | None) -> Policy:
     return POLICY if policy is None else policy
-
-
-def tolerance(precision=None, policy: Policy | None = None) -> tuple[float, float]:
-    """``(rtol, atol_scale)`` of the policy, for callers of the first release's API: no
-    elementwise relative part, ``scale_tol`` of the scale. ``precision`` is ignored."""
-    return 0.0, _policy(policy).scale_tol
 
 
 @dataclass(frozen=True)
