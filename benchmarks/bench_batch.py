@@ -50,7 +50,7 @@ def bare(notebooks: list[Path], workdir: Path) -> float:
 
 def grade(root: Path, out: Path, workers: int) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(root), "--out", str(out),
+    subprocess.run([sys.executable, "-m", "grader.cli.commands", "grade", str(root), "--out", str(out),
                     "--workers", str(workers), "--seed", "1", "--exercises", ",".join(EXERCISES)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start

@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(BARE)
-    grader = [sys.executable, "-m", "grader.cli", "check", str(args.notebook), "--json"]
+    grader = [sys.executable, "-m", "grader.cli.commands", "check", str(args.notebook), "--json"]
     bare = [sys.executable, script.name, str(args.notebook)]
     times = {"bare nbclient": [], "grader check": []}
     for _ in range(args.repeat):

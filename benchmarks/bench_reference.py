@@ -103,7 +103,7 @@ class Table:
 def conv_rows(table, goals, args, clock, rng):
     import numpy as np
 
-    from grader.known import book_style as book
+    from grader.classroom.known import book_style as book
     from reference import Convolution
 
     shapes = [(100, 1, 28, 30, 5, 0), (64, 16, 32, 32, 3, 1)]
@@ -131,7 +131,7 @@ def conv_rows(table, goals, args, clock, rng):
 def pool_rows(table, args, clock, rng):
     import numpy as np
 
-    from grader.known import book_style as book
+    from grader.classroom.known import book_style as book
     from reference import MaxPooling
 
     for dtype in (np.float64, np.float32):
@@ -146,7 +146,7 @@ def pool_rows(table, args, clock, rng):
 def step_rows(table, goals, args, clock, rng):
     import numpy as np
 
-    from grader.known import book_style as book
+    from grader.classroom.known import book_style as book
     from reference import Adam, SimpleConvNet
 
     for dtype in (np.float64, np.float32):

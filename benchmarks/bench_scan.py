@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from grader.integrity import scan_sources
+from grader.grading.integrity import scan_sources
 
 
 def shell_cell(lines: int) -> str:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 import similarity_material as material  # noqa: E402
-from grader.similarity import THRESHOLD, analyse, prepare  # noqa: E402
+from grader.classroom.similarity import THRESHOLD, analyse, prepare  # noqa: E402
 
 KEEP = {"im2col", "col2im", "convolution", "conv_output_size", "_indices"}
 

@@ -1,4 +1,4 @@
-"""The margin of the numerical policy (grader/compare.py), measured.
+"""The margin of the numerical policy (grader/grading/compare.py), measured.
 
 For every exercise and seed it runs the plan in this process (no kernel) against
   - correct implementations in other styles (tests/numerics_styles.py: float32 working
@@ -6,7 +6,7 @@ For every exercise and seed it runs the plan in this process (no kernel) against
     and the course's own source solutions' style (tests/mutants BASES), and
   - every mutant of the test suite (tests/mutants and tests/test_grader_4_*.py),
 and measures, per value check (a Spec with probe keys), the scale-relative error
-``max|r - e| / max(floor, max|e|)`` of the worst array of the check (grader.compare.scaled_error).
+``max|r - e| / max(floor, max|e|)`` of the worst array of the check (grader.grading.compare.scaled_error).
 
 It prints: the largest error of any correct style on any check, the smallest error of any
 mutant on any check it fails by value (checks failed by shape, type, an exception or a
@@ -28,12 +28,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from grader import checks  # noqa: E402
-from grader.checks.base import Context, evaluate_all  # noqa: E402
-from grader.compare import POLICY, scaled_error  # noqa: E402
-from grader.grade import PUBLIC_SEED  # noqa: E402
-from grader.kernel_probe import _day4_run_plan  # noqa: E402
-from grader.probe import ProbeOutputs, expected_outputs  # noqa: E402
+from grader.course import checks  # noqa: E402
+from grader.course.checks.base import Context, evaluate_all  # noqa: E402
+from grader.grading.compare import POLICY, scaled_error  # noqa: E402
+from grader.grading.grade import PUBLIC_SEED  # noqa: E402
+from grader.grading.kernel_probe import _day4_run_plan  # noqa: E402
+from grader.grading.probe import ProbeOutputs, expected_outputs  # noqa: E402
 
 __all__ = ["check_errors", "measure"]
 
@@ -74,8 +74,8 @@ def _array_error(got: ProbeOutputs, expected: ProbeOutputs, key: str) -> float:
 
 def check_errors(exercise: str, cells, seed: int, compare=None) -> dict[str, tuple[float, bool]]:
     """``{check id: (scale-relative error, failed)}`` for the value checks of ``exercise``;
-    ``failed`` by the current policy, or by ``compare`` (patched into grader.checks.base)."""
-    import grader.checks.base as base
+    ``failed`` by the current policy, or by ``compare`` (patched into grader.course.checks.base)."""
+    import grader.course.checks.base as base
 
     plan, specs, expected, got = _outputs(exercise, cells, seed)
     saved = base.compare_arrays

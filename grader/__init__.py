@@ -6,7 +6,7 @@ __all__ = ["__version__", "selfcheck"]
 
 
 def selfcheck(*args, **kwargs):
-    """Run the public checks on the live notebook namespace (see :mod:`grader.selfcheck`)."""
-    from .selfcheck import selfcheck as _selfcheck
+    """Run the public checks on the live notebook namespace (see :mod:`grader.grading.selfcheck`)."""
+    from grader.grading.selfcheck import selfcheck as _selfcheck
 
     return _selfcheck(*args, **kwargs)

@@ -2,7 +2,7 @@
 
 ``str(error)`` stays the English text (logs, problems recorded in a gradebook, other tools);
 :meth:`GraderError.in_lang` is what a person reads: the message rendered from its key of
-:mod:`grader.messages` in ``"ja"`` or ``"en"``. Build a keyed error with
+:mod:`grader.reports.messages` in ``"ja"`` or ``"en"``. Build a keyed error with
 ``UsageError.keyed("err_workers")`` or ``NotebookError(path, problem, key=..., **fields)``."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ __all__ = ["GraderError", "UsageError", "NotebookError"]
 
 class GraderError(Exception):
     """Base class: ``exit_code`` is what the command line exits with; ``key`` and ``fields``
-    (optional) name the message in :mod:`grader.messages`."""
+    (optional) name the message in :mod:`grader.reports.messages`."""
 
     exit_code = 2
     key: str | None = None
@@ -20,7 +20,7 @@ class GraderError(Exception):
     @classmethod
     def keyed(cls, key: str, **fields) -> "GraderError":
         """An error whose ``str`` is the English message ``key`` and that reads in either language."""
-        from .messages import text
+        from grader.reports.messages import text
 
         error = cls(text(key, "en", **fields))
         error.key, error.fields = key, dict(fields)
@@ -30,7 +30,7 @@ class GraderError(Exception):
         """The message in ``lang`` (the English ``str`` when the error has no key)."""
         if not self.key:
             return str(self)
-        from .messages import text
+        from grader.reports.messages import text
 
         try:
             return text(self.key, lang, **self.fields)
@@ -44,7 +44,7 @@ class UsageError(GraderError):
 
 class NotebookError(GraderError):
     """A notebook that cannot be read: message names the file and the problem. ``key`` and
-    ``fields``: the problem's message in :mod:`grader.messages` (``{path}`` is filled in)."""
+    ``fields``: the problem's message in :mod:`grader.reports.messages` (``{path}`` is filled in)."""
 
     def __init__(self, path, problem: str, key: str | None = None, **fields):
         self.path = str(path)

@@ -18,9 +18,9 @@ class CommittedGradings:
         self._done: dict = {}
 
     def __call__(self, kind: str, name: str, seed: int | None = None):
-        from grader.grade import grade_parsed
-        from grader.notebook import identify_exercise, read_notebook
-        from grader.grade import PUBLIC_SEED
+        from grader.grading.grade import grade_parsed
+        from grader.grading.notebook import identify_exercise, read_notebook
+        from grader.grading.grade import PUBLIC_SEED
 
         seed = PUBLIC_SEED if seed is None else seed
         key = (kind, name, seed)

@@ -2,7 +2,7 @@
 into a fresh namespace (as the notebook's cells would be), the exercise's plan (its
 ``build(rng)``) runs against it with the probe's own ``_day4_run_plan``, the reference's
 outputs come from ``probe.expected_outputs``, and the specs, extra checks and the diagnoser
-run as in :func:`grader.grade.grade_parsed` (through :func:`grader.selfcheck.run_selfcheck`,
+run as in :func:`grader.grading.grade.grade_parsed` (through :func:`grader.grading.selfcheck.run_selfcheck`,
 the same steps). For tests that judge check logic on many styles and mutants quickly.
 
 ``run_in_process(exercise, source, seed, lang="ja") -> list[CheckResult]``."""
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from grader.results import CheckResult, GradingResult
-from grader.selfcheck import run_selfcheck
+from grader.grading.results import CheckResult, GradingResult
+from grader.grading.selfcheck import run_selfcheck
 
 __all__ = ["namespace_of", "grade_in_process", "run_in_process", "failed_ids"]
 

@@ -344,7 +344,7 @@ def legacy_compare(received, expected, precision=None):
     for checks on float64 inputs, ``(2e-4, 2e-5)`` for checks declared float32."""
     import numpy as np
 
-    from grader.compare import Comparison
+    from grader.grading.compare import Comparison
 
     received, expected = np.asarray(received), np.asarray(expected)
     if received.shape != expected.shape:

@@ -12,12 +12,12 @@ import warnings
 
 import numpy as np
 
-from grader import checks
-from grader.checks.base import Context, evaluate_all
-from grader.judging import integrity_flags
-from grader.kernel_probe import _day4_run_plan
-from grader.probe import ProbeOutputs, expected_outputs
-from grader.results import CheckResult
+from grader.course import checks
+from grader.course.checks.base import Context, evaluate_all
+from grader.grading.judging import integrity_flags
+from grader.grading.kernel_probe import _day4_run_plan
+from grader.grading.probe import ProbeOutputs, expected_outputs
+from grader.grading.results import CheckResult
 
 __all__ = ["plan_for", "run_plan", "failed_checks", "SEED_INDEPENDENT"]
 

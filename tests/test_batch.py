@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchOptions, grade_class
-from grader.class_report import trainee_file
-from grader.cli import main
-from grader.gradebook import Gradebook, GradebookLocked
-from grader.late import LatePolicy
-from grader.submissions import discover
+from grader.classroom.batch import BatchOptions, grade_class
+from grader.reports.class_report import trainee_file
+from grader.cli.commands import main
+from grader.classroom.gradebook import Gradebook, GradebookLocked
+from grader.classroom.late import LatePolicy
+from grader.classroom.submissions import discover
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
 
@@ -112,7 +112,7 @@ def test_resume_after_sigkill_loses_nothing(tmp_path):
     for i in range(8):
         (_good if i % 2 else _bad)(root / f"t{i}_4_4.ipynb")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "grader.cli", "grade", str(root), "--out", str(out), "--workers", "1",
+    cmd = [sys.executable, "-m", "grader.cli.commands", "grade", str(root), "--out", str(out), "--workers", "1",
            "--seed", "5", "--exercises", "4_4", "--lang", "en"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60

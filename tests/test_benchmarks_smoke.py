@@ -10,7 +10,7 @@ import pytest
 
 import reference
 
-BASELINE_FILE = Path(__file__).resolve().parent.parent / "grader" / "known" / "book_style.py"
+BASELINE_FILE = Path(__file__).resolve().parent.parent / "grader" / "classroom" / "known" / "book_style.py"
 
 
 @pytest.fixture(scope="module")

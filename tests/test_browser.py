@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchOptions, grade_class
-from grader.class_report import trainee_file
+from grader.classroom.batch import BatchOptions, grade_class
+from grader.reports.class_report import trainee_file
 from nbfactory import make_notebook
 from pngcheck import png_stats
 from test_grader_4_4 import COL2IM, IM2COL
@@ -65,9 +65,9 @@ def test_japanese_text_is_in_the_dom(reports, tmp_path):
 
 @pytest.fixture(scope="module")
 def class_pages(tmp_path_factory):
-    from grader.class_report import write_reports
-    from grader.feedback import write_feedback
-    from grader.gradebook import Gradebook
+    from grader.reports.class_report import write_reports
+    from grader.reports.feedback import write_feedback
+    from grader.classroom.gradebook import Gradebook
     from test_feedback import ROSTER, WORK, _result
 
     if CHROMIUM is None:
@@ -113,8 +113,8 @@ def test_figures_are_svg_with_axes_labels_and_bin_edges():
     import base64
     import re
 
-    from grader.messages import text
-    from grader.presentation import bin_edges, histogram_uri
+    from grader.reports.messages import text
+    from grader.reports.presentation import bin_edges, histogram_uri
 
     uri = histogram_uri([3, 7, 7, 12], bin_edges(12), text("score", "en"), text("plot_count", "en"), "4_1")
     svg = base64.b64decode(uri.split(",", 1)[1]).decode()
@@ -128,14 +128,14 @@ def test_figures_are_svg_with_axes_labels_and_bin_edges():
 def test_training_curves_are_figures_with_axes():
     import base64
 
-    from grader.presentation import curve_uri
+    from grader.reports.presentation import curve_uri
 
     uri = curve_uri("train_loss_list", [2.3, 1.1, None, 0.6, float("nan"), 0.4], "ja")
     svg = base64.b64decode(uri.split(",", 1)[1]).decode()
     assert "<!-- train_loss_list -->" in svg and "<!-- 記録の番号 -->" in svg and "<!-- 値 -->" in svg
     assert curve_uri("x", [1.0, None], "en") is None  # fewer than two points: no figure
-    from grader.class_report import _curves
-    from grader.results import CheckResult, GradingResult
+    from grader.reports.class_report import _curves
+    from grader.grading.results import CheckResult, GradingResult
 
     check = CheckResult("network.trained_accuracy", True, 1, 1, "ok",
                         details={"curves": {"train_loss_list": [2.3, 1.0, 0.5], "train_acc_list": [0.1, 0.8, 0.9],

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from grader.cause import attribute_causes, defined_names, failed_cells, missing_name
-from grader.grade import grade_notebook
-from grader.notebook import exercise_from_filename
-from grader.results import CellError, CheckResult, Status
+from grader.grading.cause import attribute_causes, defined_names, failed_cells, missing_name
+from grader.grading.grade import grade_notebook
+from grader.grading.notebook import exercise_from_filename
+from grader.grading.results import CellError, CheckResult, Status
 from nbfactory import by_id, make_notebook
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.ci import EXPECTED_NAME, Case, CiReport
-from grader.ci_report import github_annotations, junit_xml, terminal_summary
-from grader.cli import main
-from grader.release import release_all
+from grader.cli.ci import EXPECTED_NAME, Case, CiReport
+from grader.reports.ci_report import github_annotations, junit_xml, terminal_summary
+from grader.cli.commands import main
+from grader.cli.release import release_all
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
 
@@ -241,7 +241,7 @@ def test_ci_passes_on_this_repository(tmp_path):
     """Issue 7's "done when": `grader ci` on the repository's own exercises (the 4_7 source
     notebook trains for about a minute), JUnit validated."""
     junit = tmp_path / "junit.xml"
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "ci", "exercises", "--junit", str(junit)],
+    proc = subprocess.run([sys.executable, "-m", "grader.cli.commands", "ci", "exercises", "--junit", str(junit)],
                           cwd=REPO, capture_output=True, text=True, timeout=1500,
                           env={**os.environ, "GITHUB_ACTIONS": ""})
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]

@@ -11,10 +11,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.cli import _warn_exercise_ignored, main
+from grader.cli.commands import _warn_exercise_ignored, main
 from grader.errors import NotebookError, UsageError
-from grader.messages import MESSAGES, default_lang, text
-from grader.notebook import exercise_disagreement, identify_exercise, read_notebook
+from grader.reports.messages import MESSAGES, default_lang, text
+from grader.grading.notebook import exercise_disagreement, identify_exercise, read_notebook
 from nbfactory import make_notebook
 
 ROOT = Path(__file__).parents[1]
@@ -173,12 +173,12 @@ def test_keyed_errors_read_in_either_language():
 def test_ctrl_c_keeps_results_says_how_to_resume_and_exits_130(tmp_path, capsys, monkeypatch, lang):
     """The command line's side of an interrupt (the pool's side, kernels killed at once, is
     tests/test_killed_grader.py's): exit 130, no traceback, how to resume in the user's language."""
-    import grader.batch
+    import grader.classroom.batch
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(grader.batch, "grade_class", interrupted)
+    monkeypatch.setattr(grader.classroom.batch, "grade_class", interrupted)
     (tmp_path / "class").mkdir()
     code, _, err = _run(capsys, "grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--lang", lang)
     assert code == 130 and "Traceback" not in err
@@ -193,8 +193,8 @@ def test_json_usage_error_is_still_one_json_object(capsys):
 
 
 def test_cell_errors_and_notes_made_in_english_read_in_japanese():
-    from grader.report import render_terminal
-    from grader.results import ERRORS_DROPPED, CellError, GradingResult, Note, cap_errors
+    from grader.reports.report import render_terminal
+    from grader.grading.results import ERRORS_DROPPED, CellError, GradingResult, Note, cap_errors
 
     limit = CellError(3, "output-limit", text("output_limit", "en", limit="1 MiB"))
     errors = cap_errors([limit] + [CellError(i, "error", "boom") for i in range(59)],
@@ -213,7 +213,7 @@ def test_cell_errors_and_notes_made_in_english_read_in_japanese():
 def test_every_subcommand_has_examples_and_exit_codes_in_its_help(monkeypatch):
     import argparse
 
-    from grader.cli import _parser
+    from grader.cli.commands import _parser
 
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     parser = _parser()

@@ -19,9 +19,9 @@ sys.path.insert(0, str(CORPUS))
 import make_corpus  # noqa: E402
 from corpus_checks import ORACLE_CHECKS, graded_namespace  # noqa: E402
 
-from grader.checks.ex4_7 import accuracy_points  # noqa: E402
-from grader.grade import PUBLIC_SEED, grade_notebook  # noqa: E402
-from grader.results import GradingResult  # noqa: E402
+from grader.course.checks.ex4_7 import accuracy_points  # noqa: E402
+from grader.grading.grade import PUBLIC_SEED, grade_notebook  # noqa: E402
+from grader.grading.results import GradingResult  # noqa: E402
 
 SPECS = make_corpus.all_notebooks()
 OTHER_SEED = 20261129

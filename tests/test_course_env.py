@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from grader.cli import main
-from grader.course_helpers import BatchNormalization, Trainer, cross_entropy_error, numerical_gradient
-from grader.course_shim import SHIM_MODULES, withheld_names, write_shim
-from grader.env_cells import neutralise, neutralise_notebook
-from grader.grade import grade_notebook
-from grader.results import Status
+from grader.cli.commands import main
+from grader.kernel.course_helpers import BatchNormalization, Trainer, cross_entropy_error, numerical_gradient
+from grader.kernel.course_shim import SHIM_MODULES, withheld_names, write_shim
+from grader.kernel.env_cells import neutralise, neutralise_notebook
+from grader.grading.grade import grade_notebook
+from grader.grading.results import Status
 from nbfactory import by_id, make_notebook
 
 # ---------------------------------------------------------------- environment lines
@@ -265,9 +265,9 @@ def _course_python(tmp_path):
 
 
 def test_kernel_argv_uses_the_given_interpreter():
-    from grader.execute import Limits
-    from grader.kernel_client import GraderKernelManager
-    from grader.kernel_python import kernel_paths
+    from grader.kernel.execute import Limits
+    from grader.kernel.client import GraderKernelManager
+    from grader.kernel.interpreter import kernel_paths
 
     km = GraderKernelManager(kernel_name="python3", connection_file="/tmp/none/kernel.json")
     km.configure(lambda argv: argv, Limits(kernel_python="/opt/course/bin/python"))

@@ -15,9 +15,9 @@ import psutil
 import pytest
 from distributed import Client, LocalCluster
 
-import grader.distributed
-from grader.batch import BatchOptions, grade_class
-from grader.cli import main
+import grader.classroom.distributed
+from grader.classroom.batch import BatchOptions, grade_class
+from grader.cli.commands import main
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
 
@@ -115,7 +115,7 @@ def test_a_killed_worker_loses_nothing_and_grades_nothing_twice(tmp_path, client
 
 
 def test_unreachable_scheduler_is_a_usage_error(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(grader.distributed, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(grader.classroom.distributed, "CONNECT_TIMEOUT", "1s")
     (tmp_path / "class").mkdir()
     make_notebook(tmp_path / "class" / "t0_4_4.ipynb", [IM2COL, COL2IM], exercise="4_4")
     code = main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--seed", "1",

@@ -1,4 +1,4 @@
-"""Naming typical mistakes (grader.diagnosis), measured in process: every mutant of
+"""Naming typical mistakes (grader.course.diagnosis), measured in process: every mutant of
 tests/mutants graded end to end on the public seed and on a second seed (the trainee's
 namespace runs through the probe's own ``_day4_run_plan``, as ``selfcheck`` does), the
 correct sources of exercises/source and the released stubs, and the catalogue itself."""
@@ -12,16 +12,17 @@ import nbformat
 import numpy as np
 import pytest
 
-import grader.diagnosis.diagnoser as diagnose_module
-from grader import checks, registry
-from grader.checks.base import Context, evaluate_all
-from grader.diagnosis import all_mistakes, catalogue, diagnose, title
-from grader.grade import PUBLIC_SEED
-from grader.kernel_probe import _day4_run_plan
-from grader.messages import text
-from grader.probe import ProbeOutputs, expected_outputs
-from grader.results import GradingResult, Status
-from grader.selfcheck import run_selfcheck
+import grader.course.diagnosis.diagnoser as diagnose_module
+from grader.course import checks
+from grader.course import registry
+from grader.course.checks.base import Context, evaluate_all
+from grader.course.diagnosis import all_mistakes, catalogue, diagnose, title
+from grader.grading.grade import PUBLIC_SEED
+from grader.grading.kernel_probe import _day4_run_plan
+from grader.reports.messages import text
+from grader.grading.probe import ProbeOutputs, expected_outputs
+from grader.grading.results import GradingResult, Status
+from grader.grading.selfcheck import run_selfcheck
 from mutants import BASES, MUTANTS, namespace
 
 ROOT = Path(__file__).parents[1]
@@ -117,8 +118,8 @@ def test_catalogue_is_well_formed():
 
 
 def test_every_generic_finding_has_its_texts():
-    from grader.diagnosis.generic import KINDS
-    from grader.messages import MESSAGES
+    from grader.course.diagnosis.generic import KINDS
+    from grader.reports.messages import MESSAGES
 
     for kind in KINDS:
         for key in (f"diag_{kind}", f"diagtitle_{kind}"):
@@ -209,7 +210,7 @@ def test_names_flagged_for_using_the_reference_get_no_diagnosis():
 
 
 def test_html_report_shows_the_diagnosis():
-    from grader.report import render_html
+    from grader.reports.report import render_html
 
     mutant = MUTANTS["pool_layer_gradient_to_window"]
     page = render_html(grade(mutant.exercise, namespace(mutant.sources), lang="ja"), "ja")
@@ -217,8 +218,8 @@ def test_html_report_shows_the_diagnosis():
 
 
 def test_class_summary_counts_the_trainees_of_each_mistake():
-    from grader.class_report import summary_data
-    from grader.report import template_environment
+    from grader.reports.class_report import summary_data
+    from grader.reports.report import template_environment
 
     rows = []
     for trainee, defect in (("ito", "col2im_assigns_windows"), ("kato", "col2im_assigns_windows"),

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from grader.cli import main
-from grader.grade import grade_notebook
+from grader.cli.commands import main
+from grader.grading.grade import grade_notebook
 from mutants import MUTANTS, cells
 from nbfactory import make_notebook
 

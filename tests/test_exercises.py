@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.release import (
+from grader.cli.release import (
     PLACEHOLDER_COMMENT, exercise_id, release_all, release_code, release_notebook, write_notebook_bytes,
 )
 
@@ -98,7 +98,7 @@ def test_placeholders_name_the_graded_names(name):
 
 
 def test_committed_trainee_notebooks_are_up_to_date():
-    assert release_all(SOURCE_DIR, TRAINEE_DIR, check=True) == [], "run: python -m grader.release"
+    assert release_all(SOURCE_DIR, TRAINEE_DIR, check=True) == [], "run: python -m grader.cli.release"
     assert sorted(p.stem for p in TRAINEE_DIR.glob("*.ipynb")) == NAMES
 
 

@@ -11,11 +11,11 @@ import zipfile
 
 import pytest
 
-from grader.cli import main
-from grader.feedback import public_call, safe_message, write_feedback
-from grader.gradebook import Gradebook
-from grader.results import GradingResult
-from grader.roster import Member
+from grader.cli.commands import main
+from grader.reports.feedback import public_call, safe_message, write_feedback
+from grader.classroom.gradebook import Gradebook
+from grader.grading.results import GradingResult
+from grader.classroom.roster import Member
 from inprocess import grade_in_process
 from mutants import MUTANTS, cells
 
@@ -136,7 +136,7 @@ def test_feedback_command_zip_and_language(graded, tmp_path, capsys):
 
 def test_results_stored_in_english_render_in_japanese(graded):
     """A result graded in English keeps its message keys: a Japanese report says it in Japanese."""
-    from grader.report import render_terminal
+    from grader.reports.report import render_terminal
 
     _, results = graded
     again = GradingResult.from_json(json.dumps(results["t01", "4_1"].to_dict()))
@@ -150,8 +150,8 @@ def test_instructor_pages_rerendered_in_japanese_show_who_failed_and_no_english_
     name who failed each check and who made each mistake, and fold the checks nobody failed."""
     import shutil
 
-    from grader.class_report import trainee_file, write_reports
-    from grader.gradebook import Gradebook
+    from grader.reports.class_report import trainee_file, write_reports
+    from grader.classroom.gradebook import Gradebook
 
     out = tmp_path / "out"
     shutil.copytree(graded[0], out)
@@ -174,7 +174,7 @@ def test_instructor_pages_rerendered_in_japanese_show_who_failed_and_no_english_
 
 
 def test_safe_message_of_checks_without_a_key():
-    from grader.results import CheckResult, Status
+    from grader.grading.results import CheckResult, Status
 
     accuracy = CheckResult("network.accuracy", False, 2.0, 5.0, "accuracy 91.2% on 10000 test images (full marks from 97%)",
                            status=Status.FAILED, details={"accuracy": 0.912})
@@ -191,7 +191,7 @@ def test_arrays_named_slide_are_the_same_under_every_seed(exercise):
     build them from the slides, never from the seed."""
     import numpy as np
 
-    from grader import checks
+    from grader.course import checks
 
     module = checks.load(exercise)
     plans = [module.build(np.random.default_rng(seed))[0] for seed in (1, 2)]
@@ -204,7 +204,7 @@ def test_arrays_named_slide_are_the_same_under_every_seed(exercise):
 def test_overrides_show_in_feedback_without_their_reason_and_in_the_instructor_pages_with_it(graded, tmp_path):
     import shutil
 
-    from grader.class_report import trainee_file, write_reports
+    from grader.reports.class_report import trainee_file, write_reports
 
     out = tmp_path / "out"
     shutil.copytree(graded[0], out)

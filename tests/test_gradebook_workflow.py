@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.cli import main
+from grader.cli.commands import main
 from grader.errors import GraderError
-from grader.export import canvas_csv, class_csv, moodle_csv, results_json
-from grader.gradebook import Gradebook
-from grader.late import LatePolicy, PolicyUpdate, read_submission_times, resolve_policy, times_warnings
-from grader.overrides import clear_override, set_override
-from grader.results import CheckResult, GradingResult
-from grader.roster import Member, RosterError, parse_roster, read_roster, record_run_options
-from grader.standing import of_book
+from grader.classroom.export import canvas_csv, class_csv, moodle_csv, results_json
+from grader.classroom.gradebook import Gradebook
+from grader.classroom.late import LatePolicy, PolicyUpdate, read_submission_times, resolve_policy, times_warnings
+from grader.classroom.overrides import clear_override, set_override
+from grader.grading.results import CheckResult, GradingResult
+from grader.classroom.roster import Member, RosterError, parse_roster, read_roster, record_run_options
+from grader.classroom.standing import of_book
 
 ROSTER = ("\ufeffid,name,email,lms_id,section\n"
           "t01,佐藤 花子,sato@example.jp,SIS-001,A\n"
@@ -213,7 +213,7 @@ def test_an_exercise_override_sets_the_final_score_even_for_missing_work(tmp_pat
     (["t01", "4_4", "--clear"], "override_absent"),
 ])
 def test_a_bad_override_exits_2_with_a_message_in_each_language(tmp_path, capsys, args, key):
-    from grader.messages import MESSAGES
+    from grader.reports.messages import MESSAGES
 
     out = _book(tmp_path)
     for lang in ("ja", "en"):
@@ -405,7 +405,7 @@ def test_the_instructors_workflow_on_a_class_with_a_roster(tmp_path, capsys):
 def test_a_submission_named_in_nfd_matches_its_roster_id_and_reports_use_the_standing(tmp_path):
     import unicodedata
 
-    from grader.class_report import summary_data, write_reports
+    from grader.reports.class_report import summary_data, write_reports
 
     nfc = "ジョン"
     out = tmp_path / "out"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader import kernel_probe
-from grader.checks import ex4_1
-from grader.checks.base import Context
-from grader.grade import PUBLIC_SEED, grade_notebook
-from grader.probe import ProbeOutputs, expected_outputs
+from grader.grading import kernel_probe
+from grader.course.checks import ex4_1
+from grader.course.checks.base import Context
+from grader.grading.grade import PUBLIC_SEED, grade_notebook
+from grader.grading.probe import ProbeOutputs, expected_outputs
 from inprocess import grade_in_process
 from nbfactory import by_id, failing, make_notebook
 

@@ -15,12 +15,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader.checks import ex4_10, ex4_10_samples as samples
-from grader.checks.base import Context
-from grader.cli import main
-from grader.judging import integrity_flags
-from grader.kernel_probe import _day4_run_plan
-from grader.probe import REFERENCE_DIR, ProbeOutputs
+from grader.course.checks import ex4_10, ex4_10_samples as samples
+from grader.course.checks.base import Context
+from grader.cli.commands import main
+from grader.grading.judging import integrity_flags
+from grader.grading.kernel_probe import _day4_run_plan
+from grader.grading.probe import REFERENCE_DIR, ProbeOutputs
 from inprocess import grade_in_process
 from mutants import ex4_10 as mutants
 from reference import SimpleConvNet

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks import ex4_2
-from grader.grade import PUBLIC_SEED, grade_notebook
-from grader.probe import expected_outputs
+from grader.course.checks import ex4_2
+from grader.grading.grade import PUBLIC_SEED, grade_notebook
+from grader.grading.probe import expected_outputs
 from inprocess import grade_in_process
 from nbfactory import by_id, failing, make_notebook
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.grade import PUBLIC_SEED, grade_notebook
+from grader.grading.grade import PUBLIC_SEED, grade_notebook
 from inprocess import grade_in_process
 from nbfactory import by_id, failing, make_notebook
 

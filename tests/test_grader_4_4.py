@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from grader.cli import main
-from grader.grade import PUBLIC_SEED, grade_notebook
+from grader.cli.commands import main
+from grader.grading.grade import PUBLIC_SEED, grade_notebook
 from inprocess import grade_in_process
 from nbfactory import by_id, failing, make_notebook
 

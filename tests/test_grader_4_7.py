@@ -9,10 +9,10 @@ import json
 import numpy as np
 import pytest
 
-from grader.checks import ex4_7
-from grader.checks.base import Context
-from grader.grade import PUBLIC_SEED, grade_notebook
-from grader.probe import PlanBuilder, ProbeOutputs
+from grader.course.checks import ex4_7
+from grader.course.checks.base import Context
+from grader.grading.grade import PUBLIC_SEED, grade_notebook
+from grader.grading.probe import PlanBuilder, ProbeOutputs
 from inprocess import grade_in_process
 from nbfactory import by_id, failing, make_notebook
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import registry
-from grader.checks import ex4_8
-from grader.checks.base import Context
-from grader.grade import PUBLIC_SEED
-from grader.kernel_probe import _day4_run_plan
-from grader.probe import PlanBuilder, ProbeOutputs, describe_step, expected_outputs
+from grader.course import registry
+from grader.course.checks import ex4_8
+from grader.course.checks.base import Context
+from grader.grading.grade import PUBLIC_SEED
+from grader.grading.kernel_probe import _day4_run_plan
+from grader.grading.probe import PlanBuilder, ProbeOutputs, describe_step, expected_outputs
 from inprocess import failed_ids, run_in_process
 from mutants import cells
 from mutants.ex4_8 import BASE, MUTANTS

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import registry
-from grader.checks import ex4_9
-from grader.checks.base import Context
-from grader.grade import PUBLIC_SEED
-from grader.probe import expected_outputs
+from grader.course import registry
+from grader.course.checks import ex4_9
+from grader.course.checks.base import Context
+from grader.grading.grade import PUBLIC_SEED
+from grader.grading.probe import expected_outputs
 from inprocess import failed_ids, run_in_process
 from mutants import cells, namespace
 from mutants.ex4_9 import BASE, MUTANTS

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchOptions, grade_class
-from grader.grade import grade_notebook
-from grader.gradebook import Gradebook
-from grader.report import render_html, render_terminal
-from grader.results import GradingResult
-from grader.sandbox import needed_paths
+from grader.classroom.batch import BatchOptions, grade_class
+from grader.grading.grade import grade_notebook
+from grader.classroom.gradebook import Gradebook
+from grader.reports.report import render_html, render_terminal
+from grader.grading.results import GradingResult
+from grader.kernel.sandbox import needed_paths
 from hostile.cells import FIXTURES, LIMITS, SECRET_NAME, SECRET_VALUE, SUBCLASS_REFERENCE, Hostile
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
@@ -35,7 +35,7 @@ ROOT = os.geteuid() == 0
 
 def _namespaces_possible() -> bool:
     """Root, or an ordinary user allowed to create user namespaces (some distributions refuse)."""
-    probe = "from grader.sandbox import unshare; unshare('user', 'pid', 'net')"
+    probe = "from grader.kernel.sandbox import unshare; unshare('user', 'pid', 'net')"
     return ROOT or subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
 
 
@@ -74,9 +74,9 @@ def _grade(path: str, exercise: str, env: dict) -> tuple[str, float, list, int, 
     outputs of every cell, the worker's peak memory, and the processes left below it."""
     import resource
 
-    from grader.grade import grade_parsed
-    from grader.limits import descendants
-    from grader.notebook import read_notebook
+    from grader.grading.grade import grade_parsed
+    from grader.kernel.limits import descendants
+    from grader.grading.notebook import read_notebook
 
     os.environ.update(env)  # the grader's secrets, which the kernel must not see
     nb = read_notebook(path)
@@ -177,7 +177,7 @@ def test_write_limit_and_memory_limit_messages(graded):
 KILLED_GRADER = """
 import sys
 sys.path.insert(0, sys.argv[2])
-from grader.grade import grade_notebook
+from grader.grading.grade import grade_notebook
 from hostile.cells import LIMITS
 grade_notebook(sys.argv[1], lang="en", limits=LIMITS)
 """

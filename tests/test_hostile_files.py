@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from grader.cli import main
+from grader.cli.commands import main
 from grader.errors import NotebookError
-from grader.grade import grade_notebook
-from grader.notebook import read_notebook
-from grader.probe import ProbeReadError, killed_step, read_outputs
+from grader.grading.grade import grade_notebook
+from grader.grading.notebook import read_notebook
+from grader.grading.probe import ProbeReadError, killed_step, read_outputs
 from hostile.cells import LIMITS
 from hostile.files import FORGED_OUTPUTS, NOTEBOOKS
 

@@ -8,10 +8,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader.class_report import write_reports
-from grader.gradebook import Gradebook
-from grader.report import render_html, render_terminal
-from grader.results import CellError, CheckResult, Flag, GradingResult, Status
+from grader.reports.class_report import write_reports
+from grader.classroom.gradebook import Gradebook
+from grader.reports.report import render_html, render_terminal
+from grader.grading.results import CellError, CheckResult, Flag, GradingResult, Status
 
 PAYLOADS = ("<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(2)></svg>",
             "<iframe src='javascript:alert(3)'>", "**bold** [click](javascript:alert(4))", "</td></tr><style>*{}</style>")

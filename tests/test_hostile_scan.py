@@ -1,12 +1,12 @@
-"""The static integrity scan (``grader.integrity``): what it flags, what it leaves alone, and
+"""The static integrity scan (``grader.grading.integrity``): what it flags, what it leaves alone, and
 how the flags read. Pure: the source is parsed, never run."""
 from __future__ import annotations
 
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.integrity import KIND, MAX_FLAGS, drop_confirmed, scan_notebook, scan_sources
-from grader.results import Flag
+from grader.grading.integrity import KIND, MAX_FLAGS, drop_confirmed, scan_notebook, scan_sources
+from grader.grading.results import Flag
 
 GRADED = ("im2col", "col2im")
 
@@ -16,8 +16,8 @@ FLAGGED = {
     "wildcard_import": ("from reference import *", ("reference", "reference.*")),
     "attribute_of_module": ("import reference as r\ny = r.im2col(x, 3, 3)", ("reference", "reference.im2col")),
     "subclassing": ("import reference\nclass X(reference.im2col):\n    pass", ("reference", "reference.im2col")),
-    "grader_internals": ("from grader.kernel_probe import _day4_origin", ("reference", "grader.kernel_probe._day4_origin")),
-    "grader_module": ("import grader.probe", ("reference", "grader.probe")),
+    "grader_internals": ("from grader.grading.kernel_probe import _day4_origin", ("reference", "grader.grading.kernel_probe._day4_origin")),
+    "grader_module": ("import grader.grading.probe", ("reference", "grader.grading.probe")),
     "exec": ("exec('x = 1')", ("dynamic", "exec")),
     "eval": ("y = eval('1 + 1')", ("dynamic", "eval")),
     "compile": ("code = compile('1', 'f', 'eval')", ("dynamic", "compile")),

@@ -20,13 +20,13 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 import reference
-from grader.batch import BatchOptions, bounded_results, grade_class, task_bound
-from grader.grade import PUBLIC_SEED, grade_parsed
-from grader.gradebook import GRADEBOOK_NAME, SECRET_NAME, SEED_ENV, Gradebook, derive_seed, load_secret
-from grader.integrity import scan_notebook
-from grader.lifeline import LocalPool
-from grader.limits import Limits
-from grader.notebook import read_notebook
+from grader.classroom.batch import BatchOptions, bounded_results, grade_class, task_bound
+from grader.grading.grade import PUBLIC_SEED, grade_parsed
+from grader.classroom.gradebook import GRADEBOOK_NAME, SECRET_NAME, SEED_ENV, Gradebook, derive_seed, load_secret
+from grader.grading.integrity import scan_notebook
+from grader.classroom.lifeline import LocalPool
+from grader.kernel.limits import Limits
+from grader.grading.notebook import read_notebook
 from inprocess import grade_in_process
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
@@ -311,7 +311,7 @@ def _rows(out: Path) -> dict[str, tuple[int, float]]:
 
 CLEAR_CHECK = '''
 import ctypes, os, sys
-from grader.seccomp import clear_keyrings
+from grader.kernel.seccomp import clear_keyrings
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 uid = int(sys.argv[1])

@@ -1,4 +1,4 @@
-"""The grading kernel's file system is an allowlist (grader.kernel_view, grader.sandbox_root):
+"""The grading kernel's file system is an allowlist (grader.kernel.view, grader.kernel.sandbox_root):
 attack notebooks graded in real kernels look for what must not be there, by name and by
 content: the MNIST evaluation images (issue 17), the project checkout, the submissions, the
 out dir and its gradebook, other gradings' folders, the graded names of ``reference`` and
@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.grade import grade_parsed
-from grader.kernel_data import hidden_paths
-from grader.kernel_view import view_config
-from grader.limits import Limits
-from grader.notebook import read_notebook
-from grader.reference_copy import build_copy, visible_names, withheld_names
+from grader.grading.grade import grade_parsed
+from grader.kernel.data import hidden_paths
+from grader.kernel.view import view_config
+from grader.kernel.limits import Limits
+from grader.grading.notebook import read_notebook
+from grader.kernel.reference_copy import build_copy, visible_names, withheld_names
 from nbfactory import by_id, make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
 
@@ -105,8 +105,8 @@ def test_other_installed_copies_of_the_project_are_covered_too(tmp_path):
     """A ``--kernel-python`` environment with this project installed (not editable): its
     ``reference`` and ``grader`` are covered by the exercise's copy and the stand-in."""
     site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
-    for package, marker in (("reference", "im2col.py"), ("grader", "kernel_probe.py")):
-        (site / package).mkdir(parents=True)
+    for package, marker in (("reference", "im2col.py"), ("grader", "grading/kernel_probe.py")):
+        (site / package / marker).parent.mkdir(parents=True)
         (site / package / marker).write_text("", encoding="utf-8")
     (tmp_path / "work").mkdir()
     view = view_config(tmp_path / "work", [str(tmp_path / "venv")])
@@ -206,7 +206,7 @@ seen["file"] = reference.__file__
 seen["siblings"] = sorted(os.listdir(os.path.dirname(folder)))
 seen["graded_source"] = [n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n))
                          and b"class Convolution" in open(os.path.join(folder, n), "rb").read()]
-for module in ("grader.probe", "grader.grade", "grader.kernel_probe", "grader.checks"):
+for module in ("grader.grading.probe", "grader.grading.grade", "grader.grading.kernel_probe", "grader.course.checks"):
     try:
         __import__(module)
         seen[module] = "imported"
@@ -354,8 +354,8 @@ def test_a_grading_kernel_sees_no_checkout_submissions_gradebook_or_graded_refer
     assert scan["named"] == [] and scan["marked"] == [] and scan["read"] > 20 * 2**20, scan
     assert seen["import"] == "ImportError" and seen["graded_source"] == []
     assert seen["siblings"] == [".venv", "grader", "reference"] or "grader" not in seen["siblings"], seen
-    assert all(seen[m] in ("ModuleNotFoundError", "ImportError") for m in ("grader.probe", "grader.grade",
-                                                                          "grader.kernel_probe", "grader.checks"))
+    assert all(seen[m] in ("ModuleNotFoundError", "ImportError") for m in ("grader.grading.probe", "grader.grading.grade",
+                                                                          "grader.grading.kernel_probe", "grader.course.checks"))
     assert [e.kind for e in result.errors] == [], result.errors  # the refused import is caught by the cell
     assert by_id(result)  # graded as usual: the notebook defines no Convolution, so it scores nothing
     assert result.score == 0 and not [f for f in result.flags if f.kind == "uses-reference"]
@@ -386,10 +386,10 @@ def test_the_source_4_7_notebook_scores_full_marks_on_images_it_never_had(commit
 def test_a_root_that_cannot_be_built_falls_back_and_says_so(tmp_path, monkeypatch):
     """A mount the allowlisted root needs fails (here: a device that does not exist): the kernel
     still runs, in the denylist view, and the protections say what was off and why."""
-    import grader.execute
+    import grader.kernel.execute
 
-    real = grader.execute.view_config
-    monkeypatch.setattr(grader.execute, "view_config",
+    real = grader.kernel.execute.view_config
+    monkeypatch.setattr(grader.kernel.execute, "view_config",
                         lambda *a, **k: dict(real(*a, **k), devices=["/dev/h6-no-such-device"]))
     listing = "import json, os\nprint(json.dumps({'root': os.listdir('/')}))"
     result, (seen,) = _grade_cells(tmp_path, "4_4", [IM2COL, COL2IM, listing])

@@ -23,7 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from grader import tempdirs
+from grader.kernel import tempdirs
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "exercises" / "samples"
@@ -98,8 +98,8 @@ def test_root_falls_back_to_tmp_when_too_long_for_sockets(tmp_path, monkeypatch)
 _COORDINATOR = """
 import os, sys, time
 from pathlib import Path
-from grader import tempdirs
-from grader.lifeline import LocalPool
+from grader.kernel import tempdirs
+from grader.classroom.lifeline import LocalPool
 
 def hold(report):
     folder = tempdirs.make("grader")
@@ -162,7 +162,7 @@ def private_tmp():
 def _grade(submissions: Path, out: Path, tmp: Path, workers: int = 2) -> subprocess.Popen:
     env = dict(os.environ, TMPDIR=str(tmp), PYTHONUNBUFFERED="1")
     with open(tmp / f"{out.name}.stderr", "wb") as err:
-        return subprocess.Popen([sys.executable, "-m", "grader.cli", "grade", str(submissions), "--out", str(out),
+        return subprocess.Popen([sys.executable, "-m", "grader.cli.commands", "grade", str(submissions), "--out", str(out),
                                  "--workers", str(workers), "--lang", "en"],
                                 cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                 start_new_session=True)
@@ -180,7 +180,7 @@ def _prewarmed_in_flight(tree: list[psutil.Process]) -> bool:
     outer: dict[int, int] = {}
     for p in tree:
         try:
-            if "grader.launcher" in _cmdline(p) and "grader.launcher" not in _cmdline(p.parent()):
+            if "grader.kernel.launcher" in _cmdline(p) and "grader.kernel.launcher" not in _cmdline(p.parent()):
                 outer[p.ppid()] = outer.get(p.ppid(), 0) + 1
         except psutil.Error:
             continue

@@ -1,4 +1,4 @@
-"""One numerical policy (grader/compare.py), judged in process (tests/inprocess.py, no kernel):
+"""One numerical policy (grader/grading/compare.py), judged in process (tests/inprocess.py, no kernel):
 correct implementations in other styles (float32 working precision, einsum, bincount /
 np.add.at col2im, FFT convolution, other summation orders: tests/numerics_styles.py) pass
 every check with no diagnosis and no hint; a result returned in lower precision passes with an
@@ -13,15 +13,17 @@ import json
 import numpy as np
 import pytest
 
-import grader.checks.base as checks_base
-import grader.diagnosis.diagnoser as diagnose_module
-from grader import checks, compare, registry
-from grader.checks.base import Context, evaluate_all
-from grader.diagnosis import diagnose
-from grader.grade import PUBLIC_SEED
-from grader.messages import text
-from grader.probe import ProbeOutputs, expected_outputs
-from grader.results import CheckResult, GradingResult, Status
+import grader.course.checks.base as checks_base
+import grader.course.diagnosis.diagnoser as diagnose_module
+from grader.course import checks
+from grader.grading import compare
+from grader.course import registry
+from grader.course.checks.base import Context, evaluate_all
+from grader.course.diagnosis import diagnose
+from grader.grading.grade import PUBLIC_SEED
+from grader.reports.messages import text
+from grader.grading.probe import ProbeOutputs, expected_outputs
+from grader.grading.results import CheckResult, GradingResult, Status
 from inprocess import failed_ids, grade_in_process, run_in_process
 from numerics_styles import STYLES, legacy_compare, suite_mutants
 

@@ -1,8 +1,8 @@
 """Exercises are listed in the course's order everywhere (4_2 before 4_10), never as strings."""
 from __future__ import annotations
 
-from grader.registry import ids, order_key
-from grader.standing import compute
+from grader.course.registry import ids, order_key
+from grader.classroom.standing import compute
 
 
 def test_order_key_reads_numbers_as_numbers():

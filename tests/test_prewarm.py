@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import runner
-from grader.batch import BatchOptions, grade_class
-from grader.runner import grade_job
+from grader.classroom import runner
+from grader.classroom.batch import BatchOptions, grade_class
+from grader.classroom.runner import grade_job
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
 

@@ -19,8 +19,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import checks, registry
-from grader.grade import PUBLIC_SEED
+from grader.course import checks
+
+from grader.course import registry
+from grader.grading.grade import PUBLIC_SEED
 from inprocess import failed_ids, run_in_process
 from mutants import BASES, MUTANTS, cells, namespace
 from plan_runner_inprocess import SEED_INDEPENDENT, failed_checks

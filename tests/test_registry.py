@@ -1,4 +1,4 @@
-"""The registry of exercises (grader/registry.py): what it lists, what derives from it, what a
+"""The registry of exercises (grader/course/registry.py): what it lists, what derives from it, what a
 broken registration says, and the example course package (examples/day5_relu) installed with
 pip and graded end to end in a real kernel."""
 from __future__ import annotations
@@ -13,15 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import checks, registry
-from grader.checks.base import Context
+from grader.course import checks
+
+from grader.course import registry
+from grader.course.checks.base import Context
 from grader.errors import UsageError
-from grader.notebook import EXERCISES, exercise_from_filename, identify_exercise
-from grader.probe import expected_outputs
+from grader.grading.notebook import EXERCISES, exercise_from_filename, identify_exercise
+from grader.grading.probe import expected_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "day5_relu"
-GRADER = [sys.executable, "-m", "grader.cli"]
+GRADER = [sys.executable, "-m", "grader.cli.commands"]
 DAY4 = tuple(f"4_{i}" for i in range(1, 11) if registry.known(f"4_{i}"))  # 4_8.. as they are registered
 
 
@@ -59,9 +61,9 @@ def test_the_day4_exercises_are_registered_through_the_entry_point_group():
     listed = registry.exercises()
     assert tuple(e.id for e in listed)[:len(DAY4)] == DAY4 == registry.ids("day4-grader")
     for exercise in listed[:len(DAY4)]:
-        assert exercise.source.startswith("day4-grader ") and f"{exercise.id} = grader.checks:EX" in exercise.source
-        assert exercise.module.__name__ == f"grader.checks.ex{exercise.id}"
-        assert exercise.catalogue.__name__ == f"grader.diagnosis.ex{exercise.id}"
+        assert exercise.source.startswith("day4-grader ") and f"{exercise.id} = grader.course.checks:EX" in exercise.source
+        assert exercise.module.__name__ == f"grader.course.checks.ex{exercise.id}"
+        assert exercise.catalogue.__name__ == f"grader.course.diagnosis.ex{exercise.id}"
         assert (ROOT / "exercises" / "source" / exercise.notebooks["source"]).is_file()
         assert exercise.title("ja") and exercise.title("en") and exercise.title("ja") != exercise.title("en")
 
@@ -74,12 +76,12 @@ def test_max_points_are_what_the_checks_give(exercise):
 
 
 def test_everything_else_derives_from_the_registry():
-    from grader.batch import BatchOptions
-    from grader.diagnosis import CATALOGUES
+    from grader.classroom.batch import BatchOptions
+    from grader.course.diagnosis import CATALOGUES
 
     ids = registry.ids()
     assert tuple(EXERCISES) == ids
-    assert tuple(checks.REGISTRY) == ids and checks.REGISTRY["4_4"] == "grader.checks.ex4_4"
+    assert tuple(checks.REGISTRY) == ids and checks.REGISTRY["4_4"] == "grader.course.checks.ex4_4"
     assert set(CATALOGUES) == {e.id for e in registry.exercises() if e.diagnosis}
     assert BatchOptions().exercises is None  # None: every registered exercise
     with pytest.raises(UsageError) as raised:
@@ -91,7 +93,7 @@ def test_exercise_ids_in_file_names_come_from_the_registry(registered):
     site = registered("[day4_grader.exercises]\n4_11 = h12_fake_course:EXERCISE\n")
     (site / "h12_fake_course.py").write_text(  # a dict of the fields does as well as an Exercise
         'EXERCISE = {"id": "4_11", "title_ja": "カタカナ", "title_en": "Katakana", '
-        '"notebook": "4_11_katakana.ipynb", "checks": "grader.checks.ex4_1"}\n', encoding="utf-8")
+        '"notebook": "4_11_katakana.ipynb", "checks": "grader.course.checks.ex4_1"}\n', encoding="utf-8")
     try:
         assert registry.ids()[-2:] == ("4_10", "4_11")  # numbers in order: 4_11 after 4_10
         assert registry.get("4_11").source == "course_pkg 0.1 (4_11 = h12_fake_course:EXERCISE)"
@@ -109,7 +111,7 @@ def test_exercise_ids_in_file_names_come_from_the_registry(registered):
     ("tanaka.ipynb", None),
 ])
 def test_the_trainee_of_a_flat_file_name_is_what_precedes_the_exercise(name, trainee):
-    from grader.submissions import _flat_trainee
+    from grader.classroom.submissions import _flat_trainee
 
     assert _flat_trainee(name) == trainee
 
@@ -117,7 +119,7 @@ def test_the_trainee_of_a_flat_file_name_is_what_precedes_the_exercise(name, tra
 @pytest.mark.parametrize("value, key, said", [
     ("no_such_module_h12:EXERCISE", "err_registry_load", "ModuleNotFoundError"),
     ("os:sep", "err_registry_shape", "str"),
-    ("grader.checks:EX4_1", "err_registry_id", "'4_1'"),  # the entry point's name is 9_9, the id 4_1
+    ("grader.course.checks:EX4_1", "err_registry_id", "'4_1'"),  # the entry point's name is 9_9, the id 4_1
 ])
 def test_a_broken_registration_names_the_entry_point_and_the_problem(registered, value, key, said):
     registered(f"[day4_grader.exercises]\n9_9 = {value}\n")
@@ -132,7 +134,7 @@ def test_a_broken_registration_names_the_entry_point_and_the_problem(registered,
 
 
 def test_an_id_registered_by_two_packages_is_refused(registered):
-    registered("[day4_grader.exercises]\n4_4 = grader.checks:EX4_4\n", name="other_course")
+    registered("[day4_grader.exercises]\n4_4 = grader.course.checks:EX4_4\n", name="other_course")
     with pytest.raises(registry.RegistryError) as raised:
         registry.ids()
     assert raised.value.key == "err_registry_duplicate"
@@ -165,7 +167,7 @@ def test_grader_exercises_json_lists_the_registry():
     assert first["title"] == "im2col and col2im" and first["graded"] == ["im2col", "col2im"]
     assert first["notebooks"] == {"source": "4_4_im2col_col2im_trainee.ipynb", "trainee": "4_4_im2col_col2im_trainee.ipynb"}
     assert first["max_score"] == registry.get("4_4").max_points
-    assert "4_4 = grader.checks:EX4_4" in first["source"]
+    assert "4_4 = grader.course.checks:EX4_4" in first["source"]
     table = subprocess.run([*GRADER, "exercises", "--lang", "ja"], capture_output=True, text=True, timeout=120)
     assert table.returncode == 0 and "im2col と col2im" in table.stdout
 
@@ -204,7 +206,7 @@ def test_the_example_package_registers_5_1(day5, monkeypatch):
         assert exercise_from_filename("tanaka_５_１ (1).ipynb") == "5_1"
         assert exercise_from_filename("4_1_convolution.ipynb") == "4_1"
         assert identify_exercise({"metadata": {"grader": {"exercise": "5_1"}}}, "x.ipynb") == "5_1"
-        from grader.submissions import _flat_trainee
+        from grader.classroom.submissions import _flat_trainee
 
         assert _flat_trainee("tanaka_5_1.ipynb") == "tanaka"
     finally:
@@ -245,9 +247,9 @@ def test_a_wrong_example_fails_and_its_mistake_is_named(day5, tmp_path):
 
 
 def test_typed_accessors_read_the_probe_keys():
-    """``key/sub``, ``key@argN`` and ``{"$array": name}`` are read through grader.probe's
+    """``key/sub``, ``key@argN`` and ``{"$array": name}`` are read through grader.grading.probe's
     accessors; here they agree with the raw keys the kernel side writes."""
-    from grader.probe import ARRAY_REF, ProbeOutputs, array_ref
+    from grader.grading.probe import ARRAY_REF, ProbeOutputs, array_ref
 
     plan, _ = checks.load("4_4").build(np.random.default_rng(3))
     outputs = expected_outputs(plan)

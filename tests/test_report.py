@@ -10,9 +10,9 @@ from importlib import resources
 
 import pytest
 
-from grader.messages import text
-from grader.report import render_html, render_json, render_terminal, template_environment
-from grader.results import CellError, CheckResult, Flag, GradingResult, Status
+from grader.reports.messages import text
+from grader.reports.report import render_html, render_json, render_terminal, template_environment
+from grader.grading.results import CellError, CheckResult, Flag, GradingResult, Status
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(document.cookie)>"

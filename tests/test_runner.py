@@ -1,4 +1,4 @@
-"""The one batch runner (grader.runner), used by ``grader grade``, ``grader ci`` and the pytest
+"""The one batch runner (grader.classroom.runner), used by ``grader grade``, ``grader ci`` and the pytest
 plugin. Kernels are not needed here: unreadable notebooks fail in the worker before any
 kernel starts; what a real class does (bounds, interrupts, a killed coordinator, Dask) is in
 test_batch, test_integrity_attacks, test_killed_grader and test_dask."""
@@ -13,7 +13,7 @@ import psutil
 
 import grader
 from grader.errors import NotebookError
-from grader.runner import Job, RunOptions, Runner, run_jobs, task_bound
+from grader.classroom.runner import Job, RunOptions, Runner, run_jobs, task_bound
 
 
 def test_outcomes_come_back_longest_first_with_the_callback(tmp_path):

@@ -10,11 +10,11 @@ import pytest
 import reference
 from grader import selfcheck as lazy_selfcheck
 from grader.errors import UsageError
-from grader.grade import PUBLIC_SEED
-from grader.messages import text
-from grader.report import render_json
-from grader.results import GradingResult, Status
-from grader.selfcheck import infer_exercise, render_selfcheck_html, run_selfcheck, selfcheck
+from grader.grading.grade import PUBLIC_SEED
+from grader.reports.messages import text
+from grader.reports.report import render_json
+from grader.grading.results import GradingResult, Status
+from grader.grading.selfcheck import infer_exercise, render_selfcheck_html, run_selfcheck, selfcheck
 from nbfactory import by_id, failing, make_notebook
 
 IM2COL = '''
@@ -143,7 +143,8 @@ def test_default_namespace_is_the_callers_globals_through_the_package_entry_poin
     source = IM2COL + COL2IM + "from grader import selfcheck\nresult = selfcheck('4_4', lang='en')\n"
     exec(compile(source, "<notebook>", "exec"), caller.__dict__)
     assert caller.result.score == 10
-    # the import of grader.selfcheck binds the module over the package's function: still callable
+    # importing the module grader.grading.selfcheck leaves the package's function in place
+    import grader.grading.selfcheck  # noqa: F401
     from grader import selfcheck as again
 
     assert callable(lazy_selfcheck) and callable(again)
@@ -166,7 +167,7 @@ def test_selfcheck_in_a_real_kernel_displays_the_html_report(tmp_path):
     workdir = tmp_path / "work"
     workdir.mkdir()
     # a trainee's own Jupyter (plain nbclient): the grading kernel (run_notebook) holds a stand-in
-    # grader whose selfcheck() does nothing (grader/kernel_view.py)
+    # grader whose selfcheck() does nothing (grader/kernel/view.py)
     from nbclient import NotebookClient
 
     NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(workdir)}}).execute()
@@ -180,20 +181,20 @@ def test_selfcheck_in_a_real_kernel_displays_the_html_report(tmp_path):
     assert "IPython.core.display" not in second[0].data["text/plain"] and "10 / 10" in second[0].data["text/plain"]
 
 
-KERNEL_MACHINERY = ("nbclient", "jupyter_client", "zmq", "nbformat", "grader.execute", "grader.sandbox",
-                    "grader.prewarm", "grader.batch", "grader.runner", "grader.lifeline", "grader.grade")
+KERNEL_MACHINERY = ("nbclient", "jupyter_client", "zmq", "nbformat", "grader.kernel.execute", "grader.kernel.sandbox",
+                    "grader.kernel.prewarm", "grader.classroom.batch", "grader.classroom.runner", "grader.classroom.lifeline", "grader.grading.grade")
 
 
 def test_importing_selfcheck_in_a_kernel_loads_no_kernel_machinery():
-    """``import grader.selfcheck`` runs inside the trainee's own kernel: it (and every
+    """``import grader.grading.selfcheck`` runs inside the trainee's own kernel: it (and every
     exercise's checks module, loaded when its self-check runs) must not pull in what starts
     or talks to kernels, nor the batch runner. A fresh interpreter, so nothing is preloaded."""
     import subprocess
     import sys
 
     code = ("import sys, json\n"
-            "import grader.selfcheck\n"
-            "from grader import checks\n"
+            "import grader.grading.selfcheck\n"
+            "from grader.course import checks\n"
             "after_import = sorted(sys.modules)\n"
             "for exercise in checks.REGISTRY:\n"
             "    checks.load(exercise)\n"
@@ -202,6 +203,6 @@ def test_importing_selfcheck_in_a_kernel_loads_no_kernel_machinery():
     import json
 
     after_import, after_checks = (set(names) for names in json.loads(out.stdout))
-    assert "grader.selfcheck" in after_import and "numpy" in after_import  # the probe worked
+    assert "grader.grading.selfcheck" in after_import and "numpy" in after_import  # the probe worked
     for loaded in (after_import, after_checks):
         assert not [m for m in KERNEL_MACHINERY if m in loaded]

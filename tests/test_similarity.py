@@ -10,10 +10,10 @@ import random
 import pytest
 
 import similarity_material as material
-from grader.known import known_sources
-from grader.report import template_environment
-from grader.similarity import THRESHOLD, analyse, normalise, prepare
-from grader.similarity_report import pair_file, write_similarity
+from grader.classroom.known import known_sources
+from grader.reports.report import template_environment
+from grader.classroom.similarity import THRESHOLD, analyse, normalise, prepare
+from grader.reports.similarity_report import pair_file, write_similarity
 
 GRADED = {"4_4": ("im2col", "col2im"), "4_1": ("conv_output_size", "convolution")}
 KEEP = {"im2col", "col2im", "convolution", "conv_output_size", "_indices"}
@@ -152,7 +152,7 @@ def test_grade_writes_the_similarity_report_and_no_similarity_skips_it(tmp_path)
     """``grader grade`` on a class of three (two hand in the same 4_4, disguised): the pair is
     in ``similarity.json``, in the summary's section and on its own page; scores are untouched;
     ``similarity=False`` writes none of it."""
-    from grader.batch import BatchOptions, grade_class
+    from grader.classroom.batch import BatchOptions, grade_class
     from nbfactory import make_notebook
 
     subs = tmp_path / "subs"

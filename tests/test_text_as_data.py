@@ -15,17 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import _Progress
-from grader.class_report import summary_data, trainee_file, write_reports
-from grader.cli import main
+from grader.classroom.batch import _Progress
+from grader.reports.class_report import summary_data, trainee_file, write_reports
+from grader.cli.commands import main
 from grader.errors import NotebookError
-from grader.export import canvas_csv, class_csv
-from grader.gradebook import Gradebook
-from grader.notebook import read_notebook
-from grader.report import render_html, render_json, render_terminal
-from grader.results import ERRORS_DROPPED, MAX_ERRORS, CellError, CheckResult, GradingResult, Status, cap_errors
-from grader.safe_text import csv_cell, name_findings, report_file_name, skeleton, visible
-from grader.submissions import Submission, discover, safe_extract
+from grader.classroom.export import canvas_csv, class_csv
+from grader.classroom.gradebook import Gradebook
+from grader.grading.notebook import read_notebook
+from grader.reports.report import render_html, render_json, render_terminal
+from grader.grading.results import ERRORS_DROPPED, MAX_ERRORS, CellError, CheckResult, GradingResult, Status, cap_errors
+from grader.reports.safe_text import csv_cell, name_findings, report_file_name, skeleton, visible
+from grader.classroom.submissions import Submission, discover, safe_extract
 from nbfactory import make_notebook
 
 ESC_SCORE = "\x1b[2J\x1b[H\x1b[32mScore: 10 / 10\x1b[0m"  # clear the screen, then a green full score

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.release import exercise_id, find_regions, placeholder_lines, replace_regions, write_notebook_bytes
+from grader.cli.release import exercise_id, find_regions, placeholder_lines, replace_regions, write_notebook_bytes
 
 HERE = Path(__file__).resolve().parent
 SOURCE_DIR = HERE.parent / "source"

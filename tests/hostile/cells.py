@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.limits import Limits
+from grader.kernel.limits import Limits
 
 LIMITS = Limits(cell_timeout=3, deadline=40, interrupt_grace=2, startup_timeout=30, disk_bytes=128 * 2**20)
 SECRET_NAME, SECRET_VALUE = "DAY4_FAKE_SECRET", "hunter2-must-not-leak"

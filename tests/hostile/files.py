@@ -4,7 +4,7 @@ not kept in the repository). Each writer is named by its defect.
 ``NOTEBOOKS``: name -> ``(writer, expected)``; ``expected`` is either ``("unreadable",
 text the error message must contain)`` or ``("graded", score)``.
 ``FORGED_OUTPUTS``: name -> writer of an exchange folder whose ``outputs.npz`` (or
-``status.json``) is forged, and the text :class:`grader.probe.ProbeReadError` must contain.
+``status.json``) is forged, and the text :class:`grader.grading.probe.ProbeReadError` must contain.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Deliberately wrong trainee implementations ("mutants"), one or more per catalogue entry of
-:mod:`grader.diagnosis`, named by their defect. They are written the way trainees write (loops,
+:mod:`grader.course.diagnosis`, named by their defect. They are written the way trainees write (loops,
 their own helpers) and independently of the catalogue's variants, which derive from the
 reference; a mutant is the source of the notebook cells a trainee would hand in.
 

@@ -5,7 +5,7 @@ Registered in this package's ``pyproject.toml``::
     [project.entry-points."day4_grader.exercises"]
     "5_1" = "day5_relu:EXERCISE"
 """
-from grader.registry import Exercise
+from grader.course.registry import Exercise
 
 EXERCISE = Exercise(
     id="5_1",

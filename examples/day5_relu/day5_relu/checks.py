@@ -2,8 +2,8 @@
 boundary cases whatever the seed), and one :class:`Spec` per thing worth a point."""
 import numpy as np
 
-from grader.checks.base import Spec
-from grader.probe import PlanBuilder
+from grader.course.checks.base import Spec
+from grader.grading.probe import PlanBuilder
 
 GRADED = ("relu", "Relu")  # the names the trainee's notebook defines, in report order
 

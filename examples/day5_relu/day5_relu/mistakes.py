@@ -2,7 +2,7 @@
 failed check's outputs equal a variant's (and not the correct ones), the hint names it."""
 import numpy as np
 
-from grader.diagnosis.base import Mistake
+from grader.course.diagnosis.base import Mistake
 
 
 def _relu_inplace(x):  # right values, but the caller's array is changed

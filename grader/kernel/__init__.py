@@ -1,0 +1,6 @@
+"""The sandboxed kernel: a fresh Jupyter kernel per grading (:mod:`.execute`, the only module
+that talks to nbclient/jupyter_client), started by :mod:`.launcher` under its own uid in an
+allowlisted root (:mod:`.sandbox_root`, :mod:`.view`) with limits (:mod:`.limits`) and a
+seccomp filter (:mod:`.seccomp`); what the course's notebooks import is provided there
+(:mod:`.course_shim`, :mod:`.course_helpers`, :mod:`.data`, :mod:`.reference_copy`,
+:mod:`.env_cells`, :mod:`.interpreter`)."""
