@@ -1,6 +1,6 @@
 """Naming typical mistakes (grader.course.diagnosis), measured in process: every mutant of
 tests/mutants graded end to end on the public seed and on a second seed (the trainee's
-namespace runs through the probe's own ``_day4_run_plan``, as ``selfcheck`` does), the
+namespace runs through the probe's own ``run_plan``, as ``selfcheck`` does), the
 correct sources of exercises/source and the released stubs, and the catalogue itself."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from grader.course import registry
 from grader.course.checks.base import Context, evaluate_all
 from grader.course.diagnosis import all_mistakes, catalogue, diagnose, title
 from grader.grading.grade import PUBLIC_SEED
-from grader.grading.kernel_probe import _day4_run_plan
+from grader.grading.kernel_probe import run_plan
 from grader.reports.messages import text
 from grader.grading.probe import ProbeOutputs, expected_outputs
 from grader.grading.results import GradingResult, Status
@@ -135,7 +135,7 @@ def _variant_as_trainee(exercise: str, mistake, form, seed: int):
     expected = expected_outputs(plan, checks.reference_namespace(exercise))
     implementation = form(Context(plan, ProbeOutputs({}, {}), expected)) if mistake.factory else form
     ns = dict(namespace(BASES[exercise]), **{mistake.name: implementation})
-    got = ProbeOutputs(*_day4_run_plan(dict(plan.as_json(), reference_dir=None), plan.arrays, ns))
+    got = ProbeOutputs(*run_plan(dict(plan.as_json(), reference_dir=None), plan.arrays, ns))
     ctx = Context(plan, got, expected, "en")
     results = evaluate_all(specs, ctx) + (module.extra_checks(ctx) if hasattr(module, "extra_checks") else [])
     return diagnose(exercise, specs, ctx, results)

@@ -143,6 +143,7 @@ def test_results_stored_in_english_render_in_japanese(graded):
     text = render_terminal(again, "ja")
     assert "値が違います" in text and "wrong values" not in text
     assert "正解です" in text and "correct:" not in text
+    assert text.startswith("課題 4_1 畳み込み演算  ") and "Convolution" not in text.splitlines()[0]
 
 
 def test_instructor_pages_rerendered_in_japanese_show_who_failed_and_no_english_messages(graded, tmp_path):
@@ -171,6 +172,9 @@ def test_instructor_pages_rerendered_in_japanese_show_who_failed_and_no_english_
     assert "全員が合格したチェック" in summary and "<details" in summary and "<script" not in summary
     assert "conv_output_size.slide" not in failing  # everyone passed it: folded away
     assert summary.count("data:image/svg+xml;base64,") == 3
+    # every exercise by its title: the matrix's headers, the trainee page's table and sections
+    assert '<th>4_1<br><span class="exercise-title">畳み込み演算</span></th>' in summary
+    assert page.count('4_1 <span class="exercise-title">畳み込み演算</span>') >= 2 and "Convolution<" not in page
 
 
 def test_safe_message_of_checks_without_a_key():

@@ -19,7 +19,7 @@ from grader.course.checks import ex4_10, ex4_10_samples as samples
 from grader.course.checks.base import Context
 from grader.cli.commands import main
 from grader.grading.judging import integrity_flags
-from grader.grading.kernel_probe import _day4_run_plan
+from grader.grading.kernel_probe import run_plan
 from grader.grading.probe import REFERENCE_DIR, ProbeOutputs
 from inprocess import grade_in_process
 from mutants import ex4_10 as mutants
@@ -72,7 +72,7 @@ def test_the_courses_own_augment_is_flagged_and_scores_zero(source):
     plan, _ = ex4_10.build(np.random.default_rng(3))
     ns = {}
     exec(source, ns)
-    got = ProbeOutputs(*_day4_run_plan(dict(plan.as_json(), reference_dir=REFERENCE_DIR), plan.arrays, ns))
+    got = ProbeOutputs(*run_plan(dict(plan.as_json(), reference_dir=REFERENCE_DIR), plan.arrays, ns))
     flags = integrity_flags(plan, got, ex4_10.GRADED, "en")
     assert [(f.kind, f.name) for f in flags] == [("uses-reference", "augment")]
     results = ex4_10.extra_checks(Context(plan, got, got, "en", flagged=frozenset({"augment"})))

@@ -168,6 +168,7 @@ def test_grader_exercises_json_lists_the_registry():
     assert first["notebooks"] == {"source": "4_4_im2col_col2im_trainee.ipynb", "trainee": "4_4_im2col_col2im_trainee.ipynb"}
     assert first["max_score"] == registry.get("4_4").max_points
     assert "4_4 = grader.course.checks:EX4_4" in first["source"]
+    assert first["course"] == "DAY4" and first["lms_item"] == "DAY4 4_4"
     table = subprocess.run([*GRADER, "exercises", "--lang", "ja"], capture_output=True, text=True, timeout=120)
     assert table.returncode == 0 and "im2col と col2im" in table.stdout
 
@@ -209,6 +210,11 @@ def test_the_example_package_registers_5_1(day5, monkeypatch):
         from grader.classroom.submissions import _flat_trainee
 
         assert _flat_trainee("tanaka_5_1.ipynb") == "tanaka"
+        # the LMS column is the course's own (DAY5), not DAY4's
+        from grader.classroom.export import item_title
+
+        assert relu["lms_item"] == item_title("5_1") == "DAY5 5_1" and item_title("4_1") == "DAY4 4_1"
+        assert item_title("9_9") == "9_9"  # an exercise no longer registered keeps its id
     finally:
         monkeypatch.undo()
         registry.clear_cache()

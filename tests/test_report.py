@@ -10,6 +10,7 @@ from importlib import resources
 
 import pytest
 
+from grader.course import registry
 from grader.reports.messages import text
 from grader.reports.report import render_html, render_json, render_terminal, template_environment
 from grader.grading.results import CellError, CheckResult, Flag, GradingResult, Status
@@ -143,6 +144,11 @@ def test_html_report_shows_every_part_with_labels_in_its_language(lang):
     assert "NameError" in document and "60" in document
     assert "424242" not in document and "0.1.0-test" in document  # no seed in any HTML report (issue 12)
     assert "network, seccomp" in document and "rlimits" not in document
+    # the exercise by its registered title, in the report's language only (in the page title too)
+    title, other_title = registry.get("4_4").title(lang), registry.get("4_4").title(other)
+    assert f'4_4 <span class="exercise-title">{html.escape(title)}</span>' in document
+    assert f"<title>{html.escape(text('report_title', lang))} 4_4 {html.escape(title)}:" in document
+    assert other_title not in document
 
 
 def test_html_excerpt_tables_side_by_side_highlight_differing_cells():

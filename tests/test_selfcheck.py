@@ -206,3 +206,18 @@ def test_importing_selfcheck_in_a_kernel_loads_no_kernel_machinery():
     assert "grader.grading.selfcheck" in after_import and "numpy" in after_import  # the probe worked
     for loaded in (after_import, after_checks):
         assert not [m for m in KERNEL_MACHINERY if m in loaded]
+
+
+def test_the_probe_cell_adds_only_private_names_to_the_notebook(tmp_path):
+    """The probe's source runs in the trainee's namespace: it must not define a name a notebook
+    could use (``run_plan``, ``origin`` exist only when the grader imports it as a module)."""
+    from grader.grading import kernel_probe
+    from grader.grading.probe import probe_cell_source
+
+    source = probe_cell_source(tmp_path).rsplit("\n_day4_grader_probe(", 1)[0]
+    namespace = {"__name__": "__main__", "run_plan": "the trainee's", "origin": "the trainee's"}
+    exec(compile(source, "<probe cell>", "exec"), namespace)
+    added = set(namespace) - {"__name__", "__builtins__", "run_plan", "origin"}
+    assert added and all(name.startswith("_") for name in added), sorted(added)
+    assert namespace["run_plan"] == namespace["origin"] == "the trainee's"
+    assert kernel_probe.__all__ == ["run_plan", "origin"] and kernel_probe.run_plan is kernel_probe._day4_run_plan

@@ -37,8 +37,15 @@ def _num(value: float) -> str:
 
 
 def item_title(exercise: str) -> str:
-    """The LMS column (assignment, grade item) of an exercise."""
-    return f"DAY4 {exercise}"
+    """The LMS column (assignment, grade item) of an exercise, as its registry entry declares
+    (``DAY4 4_1``); an exercise no longer registered keeps its id."""
+    from grader.course import registry
+    from grader.errors import UsageError
+
+    try:
+        return registry.get(exercise).lms_item
+    except UsageError:
+        return exercise
 
 
 def _writer():
@@ -81,8 +88,8 @@ def canvas_csv(data) -> str:
 
 def moodle_csv(data) -> str:
     """Moodle grade import: ``ID number,Email address,Full name``, then one column per grade
-    item (``DAY4 4_x``); map ``ID number`` (or ``Email address``) to the user field of the
-    same name in Moodle's import form, and each ``DAY4`` column to its grade item."""
+    item (:func:`item_title`, e.g. ``DAY4 4_1``); map ``ID number`` (or ``Email address``) to the
+    user field of the same name in Moodle's import form, and each exercise column to its grade item."""
     s = _standing(data)
     out, writer = _writer()
     writer.writerow([csv_cell(h) for h in ("ID number", "Email address", "Full name",

@@ -49,7 +49,9 @@ class Exercise:
     ``diagnosis`` (the module path of the catalogue of typical mistakes: ``MISTAKES``,
     optionally ``EXTRA`` and ``geometry``; ``None``: no catalogue), ``reference`` (the module
     path of the correct implementation the expected outputs come from; ``None``: this
-    project's ``reference`` package). ``source`` and ``distribution`` are filled in by the
+    project's ``reference`` package), ``course`` (the course's label, e.g. ``DAY4``: the LMS
+    grade item of the exercise is ``"{course} {id}"``; empty: ``"{id} {title_ja}"``).
+    ``source`` and ``distribution`` are filled in by the
     registry: the distribution (and entry point) that registered the exercise.
 
     Derived (read from the checks module, computed once): :attr:`module`, :attr:`graded`,
@@ -64,11 +66,17 @@ class Exercise:
     trainee_notebook: str | None = None
     diagnosis: str | None = None
     reference: str | None = None
+    course: str = ""
     source: str = field(default="", compare=False)
     distribution: str = field(default="", compare=False)
 
     def title(self, lang: str) -> str:
         return self.title_ja if lang == "ja" else self.title_en
+
+    @property
+    def lms_item(self) -> str:
+        """The exercise's column (assignment, grade item) in LMS exports."""
+        return f"{self.course} {self.id}" if self.course else f"{self.id} {self.title_ja}"
 
     @property
     def notebooks(self) -> dict:
@@ -134,7 +142,8 @@ class Exercise:
         return {"id": self.id, "title": self.title(lang), "titles": {"ja": self.title_ja, "en": self.title_en},
                 "notebooks": self.notebooks, "graded": list(self.graded), "max_score": self.max_points,
                 "limits": {k: v for k, v in asdict(self.limits).items() if isinstance(v, (int, float, str, type(None)))},
-                "checks": self.checks, "diagnosis": self.diagnosis, "source": self.source,
+                "checks": self.checks, "diagnosis": self.diagnosis, "course": self.course, "lms_item": self.lms_item,
+                "source": self.source,
                 "distribution": self.distribution}
 
 

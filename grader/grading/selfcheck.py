@@ -6,7 +6,7 @@ Jupyter kernel, the terminal report elsewhere. It returns the :class:`GradingRes
 
 The steps are those of :func:`grader.grading.grade.grade_parsed` without a fresh kernel: the plan is
 built with the **public** seed, the trainee's outputs come from the same
-``kernel_probe._day4_run_plan`` the grading kernel runs, and the expected outputs from the
+``kernel_probe.run_plan`` the grading kernel runs, and the expected outputs from the
 same ``probe.expected_outputs``. Unlike a real grading, the expected values are computed
 *in the trainee's kernel*, where the trainee's code could change anything (numpy, the
 ``reference`` package). That is acceptable for a self-check on public inputs; the grade
@@ -35,7 +35,7 @@ from grader import __version__
 from grader.course import checks
 from grader.errors import NotebookError, UsageError
 from grader.grading.judging import PUBLIC_SEED, judge
-from grader.grading.kernel_probe import _day4_origin, _day4_run_plan
+from grader.grading.kernel_probe import origin, run_plan
 from grader.reports.messages import default_lang, text
 from grader.grading.notebook import EXERCISES, exercise_from_filename, identify_exercise, read_notebook
 from grader.grading.probe import REFERENCE_DIR, ProbeOutputs, expected_outputs
@@ -101,7 +101,7 @@ def infer_exercise(namespace: dict, graded: dict | None = None) -> str:
         graded = {exercise: checks.load(exercise).GRADED for exercise in checks.REGISTRY}
     share = {}
     for exercise, names in graded.items():
-        own = [n for n in names if n in namespace and _day4_origin(namespace[n], REFERENCE_DIR) != "reference"]
+        own = [n for n in names if n in namespace and origin(namespace[n], REFERENCE_DIR) != "reference"]
         share[exercise] = len(own) / len(names) if names else 0.0
     best = max(share.values(), default=0.0)
     top = sorted((e for e, s in share.items() if s == best and best > 0), key=_order)
@@ -129,7 +129,7 @@ def run_selfcheck(exercise: str, namespace: dict, *, lang: str, seed: int = PUBL
     started = time.perf_counter()
     plan, specs = module.build(np.random.default_rng(seed))
     expected = expected_outputs(plan, checks.reference_namespace(exercise))  # None: `reference`
-    got = ProbeOutputs(*_day4_run_plan(plan.as_json(), plan.arrays, namespace))
+    got = ProbeOutputs(*run_plan(plan.as_json(), plan.arrays, namespace))
     skipped = hasattr(module, "extra_checks") and not getattr(module, "SELFCHECK_EXTRA", True)
     flags, _, results = judge(exercise, module, plan, specs, got, expected, lang, extra=not skipped)
     return GradingResult(exercise=exercise, notebook=notebook, checks=tuple(results), flags=flags, seed=seed,

@@ -113,7 +113,8 @@ def render_terminal(result: GradingResult, lang: str = "ja", colour: bool = Fals
     """A readable report: one line per check, then hints, cell errors and flags. Trainee text
     (messages with exception texts, file names) is shown escaped (:func:`_shown`)."""
     notebook = visible(result.notebook, multiline=False)
-    lines = [f"{text('exercise', lang)} {result.exercise}  {text('notebook', lang)} {notebook}",
+    title = exercise_title(result.exercise, lang)
+    lines = [f"{text('exercise', lang)} {result.exercise}{' ' + title if title else ''}  {text('notebook', lang)} {notebook}",
              f"{text('score', lang)}: {result.score:g} / {result.max_score:g}", ""]
     width = max((len(c.id) for c in result.checks), default=10)
     for check in result.checks:
@@ -164,6 +165,14 @@ def _visible_in_html(value):
     return visible(value) if isinstance(value, str) else value
 
 
+def exercise_title(exercise: str, lang: str) -> str:
+    """The registered title of ``exercise`` in ``lang``; empty for an id no longer registered
+    (an old gradebook row): reports then show the id alone."""
+    from grader.course import registry
+
+    return registry.get(exercise).title(lang) if registry.known(exercise) else ""
+
+
 def template_environment() -> jinja2.Environment:
     """Templates shipped as package data in ``templates``; autoescaped."""
     env = jinja2.Environment(
@@ -172,6 +181,7 @@ def template_environment() -> jinja2.Environment:
         finalize=_visible_in_html,
     )
     env.globals["t"] = text
+    env.globals["exercise_title"] = exercise_title
     env.filters["error_line"] = _error_line
     env.filters["message_in"] = message_in
     env.filters["hint_in"] = hint_in

@@ -15,4 +15,5 @@ EXERCISE = Exercise(
     checks="day5_relu.checks",  # GRADED, build(rng), and optionally LIMITS, extra_checks(ctx)
     diagnosis="day5_relu.mistakes",  # MISTAKES: typical mistakes named in the hints
     reference="day5_relu.solution",  # the correct implementation the expected outputs come from
+    course="DAY5",  # its LMS grade item is "DAY5 5_1"
 )

@@ -18,7 +18,8 @@ def _day4(number: int, notebook: str, ja: str, en: str, catalogue: bool = True) 
     (``"4_N" = "grader.course.checks:EX4_N"``) and ``pip install -e . --no-deps``."""
     exercise = f"4_{number}"
     return Exercise(id=exercise, title_ja=ja, title_en=en, notebook=notebook, checks=f"grader.course.checks.ex{exercise}",
-                    diagnosis=f"grader.course.diagnosis.ex{exercise}" if catalogue else None)
+                    diagnosis=f"grader.course.diagnosis.ex{exercise}" if catalogue else None,
+                    course="DAY4")
 
 
 EX4_1 = _day4(1, "4_1_convolution.ipynb", "畳み込み演算", "Convolution")
@@ -32,10 +33,12 @@ EX4_7 = _day4(7, "4_7_simpleconvnet_trainee.ipynb", "SimpleConvNet: CNN で MNIS
               "SimpleConvNet: a CNN trained on MNIST")
 EX4_8 = Exercise(id="4_8", title_ja="Augmentor によるデータ拡張 (NumPy で実装)",
                  title_en="Data augmentation the Augmentor way (in NumPy)", notebook="4_8_Augmentor.ipynb",
-                 checks="grader.course.checks.ex4_8", diagnosis="grader.course.diagnosis.ex4_8", reference="reference.augment")
+                 checks="grader.course.checks.ex4_8", diagnosis="grader.course.diagnosis.ex4_8",
+                 reference="reference.augment", course="DAY4")
 EX4_9 = Exercise(id="4_9", title_ja="ImageDataGenerator の変換 (NumPy で実装)",
                  title_en="ImageDataGenerator's transforms (in NumPy)", notebook="4_9_ImageDataGenerator_sample.ipynb",
-                 checks="grader.course.checks.ex4_9", diagnosis="grader.course.diagnosis.ex4_9", reference="reference.augment")
+                 checks="grader.course.checks.ex4_9", diagnosis="grader.course.diagnosis.ex4_9",
+                 reference="reference.augment", course="DAY4")
 EX4_10 = _day4(10, "4_10_katakana_groupwork.ipynb", "グループワーク: カタカナ15文字のデータ拡張と分類",
                "Group work: augmenting and classifying 15 katakana")
 
