@@ -21,6 +21,7 @@ from grader.cli.commands import main
 from grader.grading.judging import integrity_flags
 from grader.grading.kernel_probe import run_plan
 from grader.grading.probe import REFERENCE_DIR, ProbeOutputs
+from points import full
 from inprocess import grade_in_process
 from mutants import ex4_10 as mutants
 from reference import SimpleConvNet
@@ -41,7 +42,7 @@ def test_a_trainee_style_augment_passes_every_augment_check(seed):
     result = grade_in_process("4_10", [PRELUDE, mutants.AUGMENT], seed, lang="en")
     assert {c.id for c in result.checks} == AUGMENT_CHECKS | {"network.hidden_accuracy"}
     assert _failed(result) == {"network.hidden_accuracy": None}  # no network in this namespace
-    assert result.max_score == 12
+    assert result.max_score == full("4_10")
 
 
 @pytest.mark.parametrize("defect, failed", [
@@ -226,7 +227,7 @@ def test_a_class_is_graded_with_the_grid_and_the_leaderboard(tmp_path):
 @pytest.mark.slow
 def test_the_source_notebook_scores_full_marks(committed_grading):
     result, _ = committed_grading("source", SOURCE.stem, 11)  # shared with test_exercises
-    assert result.score == result.max_score == 12, [(c.id, c.message) for c in result.checks if not c.passed]
+    assert result.score == result.max_score == full("4_10"), [(c.id, c.message) for c in result.checks if not c.passed]
     check = next(c for c in result.checks if c.id == "network.hidden_accuracy")
     assert check.details["accuracy"] >= ex4_10.FULL_ACCURACY
     assert not result.errors and not result.flags
@@ -237,7 +238,7 @@ def test_the_source_notebook_scores_full_marks(committed_grading):
 def test_grader_exercises_lists_4_10(capsys):
     assert main(["exercises", "--json"]) == 0
     listed = {e["id"]: e for e in json.loads(capsys.readouterr().out)["exercises"]}
-    assert listed["4_10"]["graded"] == ["augment", "network"] and listed["4_10"]["max_score"] == 12
+    assert listed["4_10"]["graded"] == ["augment", "network"] and listed["4_10"]["max_score"] == full("4_10")
     assert listed["4_10"]["notebooks"]["source"] == SOURCE.name
 
 

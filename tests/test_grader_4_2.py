@@ -8,6 +8,7 @@ import pytest
 from grader.course.checks import ex4_2
 from grader.grading.grade import PUBLIC_SEED, grade_notebook
 from grader.grading.probe import expected_outputs
+from points import full
 from inprocess import grade_in_process
 from nbfactory import by_id, failing, make_notebook
 
@@ -69,7 +70,7 @@ def test_correct_solution_scores_full_marks(tmp_path):
     result = grade_notebook(nb, lang="en")
     assert set(by_id(result)) == ALL
     assert failing(result) == set()
-    assert result.score == result.max_score == 10
+    assert result.score == result.max_score == full("4_2")
     assert result.errors == () and result.flags == ()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grader.grading.grade import PUBLIC_SEED, grade_notebook
+from points import full
 from inprocess import grade_in_process
 from nbfactory import by_id, failing, make_notebook
 
@@ -67,7 +68,7 @@ def test_correct_solution_scores_full_marks(tmp_path):
     result = grade_notebook(nb, lang="en")
     assert set(by_id(result)) == ALL
     assert failing(result) == set()
-    assert result.score == result.max_score == 13
+    assert result.score == result.max_score == full("4_3")
     assert result.errors == () and result.flags == ()
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from grader.cli.commands import main
 from grader.grading.grade import PUBLIC_SEED, grade_notebook
+from points import full
 from inprocess import grade_in_process
 from nbfactory import by_id, failing, make_notebook
 
@@ -73,7 +74,7 @@ def test_correct_solution_scores_full_marks(tmp_path):
     result = grade_notebook(nb, lang="en")
     assert set(by_id(result)) == ALL
     assert failing(result) == set()
-    assert result.score == result.max_score == 10
+    assert result.score == result.max_score == full("4_4")
     assert result.errors == () and result.flags == ()
 
 
@@ -124,7 +125,7 @@ def test_cli_json_matches_the_contract(tmp_path, capsys):
     assert main(["check", str(nb), "--json", "--seed", "7"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert set(data) >= {"exercise", "notebook", "score", "max_score", "checks", "flags", "errors", "seed", "grader_version"}
-    assert data["exercise"] == "4_4" and data["seed"] == 7 and data["max_score"] == 10
+    assert data["exercise"] == "4_4" and data["seed"] == 7 and data["max_score"] == full("4_4")
     for check in data["checks"]:
         assert set(check) >= {"id", "passed", "points", "max_points", "message", "hint"}
         assert check["id"].split(".")[0] in ("im2col", "col2im")

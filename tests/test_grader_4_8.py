@@ -16,6 +16,7 @@ from grader.course.checks.base import Context
 from grader.grading.grade import PUBLIC_SEED
 from grader.grading.kernel_probe import _day4_run_plan
 from grader.grading.probe import PlanBuilder, ProbeOutputs, describe_step, expected_outputs
+from points import full
 from inprocess import failed_ids, run_in_process
 from mutants import cells
 from mutants.ex4_8 import BASE, MUTANTS
@@ -142,7 +143,7 @@ def test_every_check_has_a_hint_in_both_languages():
 @pytest.mark.slow
 def test_source_notebook_scores_full_marks_and_trainee_zero(committed_grading):
     source, _ = committed_grading("source", "4_8_Augmentor")  # shared with test_exercises
-    assert failing(source) == set() and source.score == source.max_score == 19
+    assert failing(source) == set() and source.score == source.max_score == full("4_8")
     trainee, _ = committed_grading("trainee", "4_8_Augmentor")
     assert trainee.score == 0 and trainee.max_score == 19
     assert all("NotImplementedError" in c.message for c in trainee.checks)

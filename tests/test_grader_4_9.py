@@ -17,6 +17,7 @@ from grader.course.checks import ex4_9
 from grader.course.checks.base import Context
 from grader.grading.grade import PUBLIC_SEED
 from grader.grading.probe import expected_outputs
+from points import full
 from inprocess import failed_ids, run_in_process
 from mutants import cells, namespace
 from mutants.ex4_9 import BASE, MUTANTS
@@ -116,7 +117,7 @@ def test_keras_itself_as_the_trainee_passes():
 @pytest.mark.slow
 def test_source_notebook_scores_full_marks_and_trainee_zero(committed_grading):
     source, _ = committed_grading("source", "4_9_ImageDataGenerator_sample")  # shared with test_exercises
-    assert failing(source) == set() and source.score == source.max_score == 15
+    assert failing(source) == set() and source.score == source.max_score == full("4_9")
     trainee, _ = committed_grading("trainee", "4_9_ImageDataGenerator_sample")
     assert trainee.score == 0 and trainee.max_score == 15
     assert all("NotImplementedError" in c.message for c in trainee.checks)

@@ -26,8 +26,12 @@ from grader.kernel.sandbox import needed_paths
 from hostile.cells import FIXTURES, LIMITS, SECRET_NAME, SECRET_VALUE, SUBCLASS_REFERENCE, Hostile
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
+from points import full
 
-pytestmark = [pytest.mark.slow, pytest.mark.hostile]
+pytestmark = [pytest.mark.slow, pytest.mark.hostile,
+              # under pytest-xdist the module on one worker: `graded` grades every fixture once, and
+              # test_nothing_is_left_running looks machine-wide for the processes of this module's notebooks
+              pytest.mark.xdist_group("hostile")]
 ALL = FIXTURES + [SUBCLASS_REFERENCE]
 FORGERY_REFUSED = ("not a regular file", "dtype object", "cannot be read", "expands to more than")
 ROOT = os.geteuid() == 0
@@ -212,7 +216,7 @@ def test_without_isolation_the_grading_still_runs_and_says_what_was_off(tmp_path
     daemon = "import subprocess\nsubprocess.Popen(['sh', '-c', 'sleep 654.125 &'], start_new_session=True).wait()"
     nb = make_notebook(tmp_path / "4_4.ipynb", [IM2COL, daemon, COL2IM])
     result = grade_notebook(nb, lang="en", limits=replace(LIMITS, isolate=False))
-    assert result.score == 10 and result.errors == ()
+    assert result.score == full("4_4") and result.errors == ()
     off = {k for k, on in result.protections.items() if not on}
     assert {"pidns", "netns", "mountns", "uid"} <= off and result.protections["rlimits"]
     assert _wait_for(lambda: not marker_processes(["sleep\x00654.125"]), 5)

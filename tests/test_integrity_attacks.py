@@ -30,6 +30,7 @@ from grader.grading.notebook import read_notebook
 from inprocess import grade_in_process
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
+from points import full
 
 GRADED = ("im2col", "col2im")
 ROOT = os.geteuid() == 0
@@ -113,7 +114,7 @@ def test_lookup_table_for_the_public_seed_earns_nothing_for_hidden_inputs():
     table for some unrelated seed passes too."""
     public = answers_for(PUBLIC_SEED)
     attack = _lookup_namespace(public)
-    assert grade_in_process("4_4", attack, PUBLIC_SEED).score == 10  # the attack works where the seed is known
+    assert grade_in_process("4_4", attack, PUBLIC_SEED).score == full("4_4")  # the attack works where the seed is known
     graded_seed = derive_seed(b"class secret", "mallory", "4_4", hashlib.sha256(b"notebook").hexdigest())
     graded = grade_in_process("4_4", attack, graded_seed)
     blind = grade_in_process("4_4", _lookup_namespace(answers_for(12345)), graded_seed)
@@ -128,7 +129,7 @@ def test_lookup_table_for_the_last_graded_seed_misses_after_resubmission():
     second_bytes = "".join(lookup_sources(table)).encode()
     second = derive_seed(b"class secret", "mallory", "4_4", hashlib.sha256(second_bytes).hexdigest())
     assert second != first
-    assert grade_in_process("4_4", _lookup_namespace(table), first).score == 10
+    assert grade_in_process("4_4", _lookup_namespace(table), first).score == full("4_4")
     assert grade_in_process("4_4", _lookup_namespace(table), second).score < 5
 
 
