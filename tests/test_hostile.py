@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import pytest
 
 from grader.classroom.batch import BatchOptions, grade_class
@@ -52,14 +53,10 @@ needs_namespaces = pytest.mark.skipif(not NAMESPACES, reason="neither root nor u
 def marker_processes(markers) -> list[str]:
     """Command lines of live processes matching one of ``markers`` (NUL-separated argv)."""
     found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read().decode("utf-8", "replace")
-        except OSError:
-            continue
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = "\x00".join(process.info["cmdline"] or ())
         if any(m in cmdline for m in markers):
-            found.append(f"{pid}: {cmdline!r}")
+            found.append(f"{process.pid}: {cmdline!r}")
     return found
 
 
