@@ -16,33 +16,9 @@ from grader.reports.report import render_json
 from grader.grading.results import GradingResult, Status
 from grader.grading.selfcheck import infer_exercise, render_selfcheck_html, run_selfcheck, selfcheck
 from nbfactory import by_id, failing, make_notebook
+from test_grader_4_4 import COL2IM as COL2IM_CELL, IM2COL  # one copy of the book-style solution
 
-IM2COL = '''
-import numpy as np
-def im2col(input_data, filter_h, filter_w, stride=1, pad=0, constant_values=0):
-    N, C, H, W = input_data.shape
-    out_h = (H + 2*pad - filter_h)//stride + 1
-    out_w = (W + 2*pad - filter_w)//stride + 1
-    img = np.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)], constant_values=constant_values)
-    col = np.zeros((N, C, filter_h, filter_w, out_h, out_w), dtype=img.dtype)
-    for y in range(filter_h):
-        for x in range(filter_w):
-            col[:, :, y, x] = img[:, :, y:y + stride*out_h:stride, x:x + stride*out_w:stride]
-    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N*out_h*out_w, -1)
-'''
-COL2IM = '''
-import numpy as np
-def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
-    N, C, H, W = input_shape
-    out_h = (H + 2*pad - filter_h)//stride + 1
-    out_w = (W + 2*pad - filter_w)//stride + 1
-    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2*pad + stride - 1, W + 2*pad + stride - 1))
-    for y in range(filter_h):
-        for x in range(filter_w):
-            img[:, :, y:y + stride*out_h:stride, x:x + stride*out_w:stride] += col[:, :, y, x]
-    return img[:, :, pad:H + pad, pad:W + pad]
-'''
+COL2IM = "import numpy as np\n" + COL2IM_CELL  # a cell that also runs without the im2col cell
 IM2COL_COLUMNS_FH_FW_C = IM2COL.replace("transpose(0, 4, 5, 1, 2, 3)", "transpose(0, 4, 5, 2, 3, 1)")
 IM2COL_VALUES = {"im2col.slide", "im2col.stride_pad", "im2col.float32", "im2col.constant_values"}
 
