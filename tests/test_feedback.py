@@ -222,3 +222,25 @@ def test_overrides_show_in_feedback_without_their_reason_and_in_the_instructor_p
     report = (out / "trainees" / trainee_file("t01")).read_text("utf-8")
     assert "部分点" in report and "convolution.bias → 1" in report
     assert "✎" in (out / "index.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_mismatch_with_an_infinity_keeps_its_expected_value_out_of_feedback(lang):
+    """``values_nonfinite`` (a number where -inf is expected) quotes the expected value, as
+    ``values`` does: on a hidden input the feedback says where and how many, not what."""
+    import numpy as np
+
+    from grader.course.checks.base import _jsonable_fields
+    from grader.grading import compare
+    from grader.grading.results import CheckResult, Status
+    from grader.reports.messages import keyed
+
+    cmp = compare.compare_arrays(np.array([0.0, 1.0, 2.0]), np.array([-np.inf, 1.0, 2.0]))
+    call = "im2col(x(1, 1, 3, 1) float64, 1, 1, constant_values=-inf)"
+    said = keyed(cmp.reason, lang, call=call, **cmp.fields)
+    check = CheckResult("im2col.constant_values", False, 0.0, 1.0, str(said), status=Status.FAILED,
+                        details=json.loads(json.dumps({"call": call, **cmp.fields})),
+                        message_key=said.key, message_fields=_jsonable_fields(said.fields))
+    assert check.message_key == "values_nonfinite" and "-inf" in check.message.replace(call, "")
+    hidden = safe_message(check, lang)
+    assert "-inf" not in hidden.replace(call, "") and ("1 / 3" in hidden or "1 of 3" in hidden), hidden

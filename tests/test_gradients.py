@@ -5,6 +5,7 @@ for a fixed random ``dout``: its gradient with respect to x is ``backward(dout)`
 and with respect to a parameter is the ``d<param>`` the layer stores. Parameters
 are perturbed in place, so the layer sees the perturbation through its
 reference to the array. Errors are asserted against a threshold, never printed.
+Convolution and MaxPooling over any geometry: tests/test_properties_gradients.py.
 """
 
 from __future__ import annotations
@@ -63,38 +64,6 @@ def test_numeric_grad_of_a_known_function():
 
 
 # --------------------------------------------------------------------------- layers
-
-
-@pytest.mark.parametrize("stride", [1, 2])
-@pytest.mark.parametrize("pad", [0, 1])
-def test_convolution_backward(stride, pad):
-    rng = np.random.default_rng((11, stride, pad))
-    x = rng.standard_normal((2, 2, 5, 6))
-    w, b = rng.standard_normal((3, 2, 3, 2)), rng.standard_normal(3)
-    layer = reference.Convolution(w, b, stride=stride, pad=pad)
-    dout = rng.standard_normal(layer.forward(x).shape)
-    dx = layer.backward(dout)
-
-    def loss():
-        return float(np.sum(layer.forward(x) * dout))
-
-    assert_grad(dx, numeric_grad(loss, x), "Convolution dx")
-    assert_grad(layer.dW, numeric_grad(loss, w), "Convolution dW")
-    assert_grad(layer.db, numeric_grad(loss, b), "Convolution db")
-
-
-@pytest.mark.parametrize(
-    "pool_h, pool_w, stride, pad",
-    [(2, 2, 2, 0), (3, 3, 1, 0), (3, 2, 2, 1), (2, 3, 1, 1), (3, 3, 2, 1)],
-    ids=["2x2s2", "3x3s1-overlap", "3x2s2p1", "2x3s1p1-overlap", "3x3s2p1-overlap"],
-)
-def test_maxpooling_backward(pool_h, pool_w, stride, pad):
-    rng = np.random.default_rng((12, pool_h, pool_w, stride, pad))
-    x = distinct_values(rng, (2, 2, 5, 6))
-    layer = reference.MaxPooling(pool_h, pool_w, stride=stride, pad=pad)
-    dout = rng.standard_normal(layer.forward(x).shape)
-    dx = layer.backward(dout)
-    assert_grad(dx, numeric_grad(lambda: float(np.sum(layer.forward(x) * dout)), x), "MaxPooling dx")
 
 
 def test_affine_backward_with_4d_input():

@@ -5,6 +5,9 @@ suite is deterministic. Each case cycles through the input dtypes (float64,
 float32, int64) and layouts (contiguous, transposed view, step-sliced view,
 read-only), and every call is checked for the output dtype and for leaving its
 inputs (values, flags, strides, the underlying buffer) untouched.
+
+The window operations' seeded cases (``case_rng(kind, case)``, helpers below) are the
+``@example``s of the hypothesis properties in tests/test_properties_{shapes,im2col,layers}.py.
 """
 
 from __future__ import annotations
@@ -124,20 +127,6 @@ def conv_geometry(rng, h_max=12, f_max=5, pool=False):
 # --------------------------------------------------------------------------- 4_1
 
 
-def test_conv_output_size_matches_counting_windows():
-    for size in range(1, 13):
-        for fs in range(1, 7):
-            for pad in range(3):
-                for stride in range(1, 4):
-                    want = oracle.conv_output_size(size, fs, pad, stride)
-                    if want >= 1:
-                        got = reference.conv_output_size(size, fs, pad, stride)
-                        assert got == want and type(got) is int, (size, fs, pad, stride)
-                    else:
-                        with pytest.raises(ValueError):
-                            reference.conv_output_size(size, fs, pad, stride)
-
-
 def test_conv_output_size_accepts_numpy_integers():
     got = reference.conv_output_size(np.int64(7), np.int32(3), np.int64(0), np.int8(2))
     assert got == 3 and type(got) is int
@@ -152,30 +141,6 @@ def test_convolution_and_pooling_accept_numpy_integer_arguments():
     assert_matches(got, oracle.max_pooling(x, 3, 2, 2, 1), np.float64, exact=True)
 
 
-@pytest.mark.parametrize(
-    "args",
-    [(5, 3, 0, 0), (5, 3, 0, -1), (5, 3, -1, 1), (5, 0, 0, 1), (5, -2, 0, 1), (2, 3, 0, 1), (1, 4, 1, 1)],
-    ids=["stride0", "stride-neg", "pad-neg", "filter0", "filter-neg", "filter-too-big", "filter-too-big-padded"],
-)
-def test_conv_output_size_rejects(args):
-    with pytest.raises(ValueError):
-        reference.conv_output_size(*args)
-
-
-@pytest.mark.parametrize("case", range(N_CASES))
-def test_convolution_matches_oracle(case):
-    rng = case_rng("conv", case)
-    dtype, layout = case_style(case)
-    h, w, fh, fw, stride, pad = conv_geometry(rng)
-    channels = int(rng.integers(0, 5))  # 0: the 2-D form
-    xshape, wshape = ((h, w), (fh, fw)) if channels == 0 else ((channels, h, w), (channels, fh, fw))
-    x = with_layout(values(rng, xshape, dtype), layout, rng)
-    filt = with_layout(values(rng, wshape, dtype), layout, rng)
-    bias = int(rng.integers(-3, 4)) if np.issubdtype(dtype, np.integer) else float(rng.standard_normal())
-    got = call(reference.convolution, x, filt, bias, stride=stride, pad=pad)
-    assert_matches(got, oracle.convolution(x, filt, bias, stride, pad), dtype, what=f"convolution case {case}")
-
-
 def test_convolution_default_bias_and_args():
     rng = np.random.default_rng(BASE_SEED)
     x, w = rng.standard_normal((3, 6, 5)), rng.standard_normal((3, 2, 3))
@@ -183,20 +148,6 @@ def test_convolution_default_bias_and_args():
 
 
 # --------------------------------------------------------------------------- 4_2
-
-
-@pytest.mark.parametrize("case", range(N_CASES))
-def test_max_pooling_matches_oracle(case):
-    rng = case_rng("pool", case)
-    dtype, layout = case_style(case)
-    h, w, ph, pw, stride, pad = conv_geometry(rng, f_max=4, pool=True)
-    channels = int(rng.integers(0, 5))
-    shape = (h, w) if channels == 0 else (channels, h, w)
-    # every other case integer-valued with many ties
-    raw = values(rng, shape, dtype, -2, 2) if case % 2 else rng.integers(-1, 2, size=shape).astype(dtype)
-    x = with_layout(raw, layout, rng)
-    got = call(reference.max_pooling, x, ph, pw, stride=stride, pad=pad)
-    assert_matches(got, oracle.max_pooling(x, ph, pw, stride, pad), dtype, exact=True, what=f"max_pooling {case}")
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
@@ -208,42 +159,6 @@ def test_max_pooling_padding_never_wins(dtype):
 
 
 # --------------------------------------------------------------------------- 4_3
-
-
-@pytest.mark.parametrize("case", range(12))
-def test_pad_hw_matches_oracle_and_keeps_dtype(case):
-    rng = case_rng("pad", case)
-    dtype, layout = case_style(case)
-    shape = tuple(int(v) for v in rng.integers(1, 5, size=4))
-    x = with_layout(values(rng, shape, dtype), layout, rng)
-    pad, fill = int(rng.integers(0, 3)), int(rng.integers(-3, 4))
-    got = call(reference.pad_hw, x, pad, constant_values=fill)
-    assert got.dtype == x.dtype
-    np.testing.assert_array_equal(got, oracle.pad_hw(x, pad, fill).astype(x.dtype))
-    np.testing.assert_array_equal(call(reference.pad_hw, x, pad), oracle.pad_hw(x, pad).astype(x.dtype))
-
-
-@pytest.mark.parametrize("case", range(12))
-def test_matrix_helpers_exact_order_and_round_trips(case):
-    rng = case_rng("matrix", case)
-    dtype, layout = case_style(case)
-    fn_, c_, fh, fw = (int(v) for v in rng.integers(1, 5, size=4))
-    filt = with_layout(values(rng, (fn_, c_, fh, fw), dtype), layout, rng)
-    m = call(reference.filters_to_matrix, filt)
-    assert m.dtype == filt.dtype
-    np.testing.assert_array_equal(m, oracle.filters_to_matrix(filt))
-
-    n_, oh, ow = (int(v) for v in rng.integers(1, 5, size=3))
-    rows = with_layout(values(rng, (n_ * oh * ow, fn_), dtype), layout, rng)
-    nchw = call(reference.matrix_to_nchw, rows, n_, oh, ow)
-    assert nchw.dtype == rows.dtype
-    np.testing.assert_array_equal(nchw, oracle.matrix_to_nchw(rows, n_, oh, ow))
-    back = call(reference.nchw_to_matrix, with_layout(nchw, layout, rng))
-    assert back.dtype == rows.dtype
-    np.testing.assert_array_equal(back, rows)
-    np.testing.assert_array_equal(back, oracle.nchw_to_matrix(nchw))
-    d = with_layout(values(rng, (n_, fn_, oh, ow), dtype), layout, rng)
-    np.testing.assert_array_equal(reference.matrix_to_nchw(call(reference.nchw_to_matrix, d), n_, oh, ow), d)
 
 
 def test_filters_to_matrix_column_is_flattened_filter():
@@ -265,38 +180,6 @@ def im2col_case(kind, case):
     return rng, dtype, layout, (n_, c_, h, w), fh, fw, stride, pad
 
 
-@pytest.mark.parametrize("case", range(N_CASES))
-def test_im2col_matches_oracle(case):
-    rng, dtype, layout, shape, fh, fw, stride, pad = im2col_case("im2col", case)
-    x = with_layout(values(rng, shape, dtype), layout, rng)
-    got = call(reference.im2col, x, fh, fw, stride=stride, pad=pad)
-    assert_matches(got, oracle.im2col(x, fh, fw, stride, pad), dtype, exact=True, what=f"im2col {case}")
-    if pad:
-        fill = -np.inf if case % 2 else 7.0
-        got = call(reference.im2col, x, fh, fw, stride, pad, constant_values=fill)
-        assert_matches(got, oracle.im2col(x, fh, fw, stride, pad, fill), dtype, exact=True, what="constant_values")
-
-
-@pytest.mark.parametrize("case", range(N_CASES))
-def test_col2im_matches_oracle(case):
-    rng, dtype, layout, shape, fh, fw, stride, pad = im2col_case("col2im", case)
-    oh, ow = oracle.conv_output_size(shape[2], fh, pad, stride), oracle.conv_output_size(shape[3], fw, pad, stride)
-    col = with_layout(values(rng, (shape[0] * oh * ow, shape[1] * fh * fw), dtype), layout, rng)
-    got = call(reference.col2im, col, shape, fh, fw, stride=stride, pad=pad)
-    assert_matches(got, oracle.col2im(col, shape, fh, fw, stride, pad), dtype, what=f"col2im {case}")
-
-
-@pytest.mark.parametrize("case", range(N_CASES))
-def test_im2col_col2im_are_adjoint(case):
-    rng, _, _, shape, fh, fw, stride, pad = im2col_case("adjoint", case)
-    x = rng.standard_normal(shape)
-    col = reference.im2col(x, fh, fw, stride, pad)
-    y = rng.standard_normal(col.shape)
-    lhs = float(np.sum(col * y))
-    rhs = float(np.sum(x * reference.col2im(y, shape, fh, fw, stride, pad)))
-    assert lhs == pytest.approx(rhs, rel=1e-12, abs=1e-12)
-
-
 def test_col2im_accepts_list_shape():
     col = np.ones((4, 4))
     np.testing.assert_array_equal(reference.col2im(col, [1, 1, 3, 3], 2, 2), oracle.col2im(col, (1, 1, 3, 3), 2, 2))
@@ -316,41 +199,6 @@ def layer_case(kind, case, pool=False):
 def param_dtype(dtype):
     """Layer parameters are float; integer cases feed integer x to float64 parameters."""
     return np.float64 if np.issubdtype(dtype, np.integer) else dtype
-
-
-@pytest.mark.parametrize("case", range(30))
-def test_convolution_layer_matches_oracle(case):
-    rng, dtype, layout, shape, fh, fw, stride, pad = layer_case("convlayer", case)
-    fn_ = int(rng.integers(1, 4))
-    pdt = param_dtype(dtype)
-    filt = values(rng, (fn_, shape[1], fh, fw), pdt)
-    bias = values(rng, (fn_,), pdt)
-    layer = reference.Convolution(filt, bias, stride=stride, pad=pad)
-    x = with_layout(values(rng, shape, dtype), layout, rng)
-    out = call(layer.forward, x)
-    assert_matches(out, oracle.conv_forward(x, filt, bias, stride, pad), dtype, what=f"Convolution.forward {case}")
-    dout = with_layout(values(rng, out.shape, out.dtype), layout, rng)
-    dx = call(layer.backward, dout)
-    want_dx, want_dw, want_db = oracle.conv_backward(x, filt, dout, stride, pad)
-    assert_matches(dx, want_dx, dtype, what="dx")
-    assert_matches(layer.dW, want_dw, dtype, what="dW")
-    assert_matches(layer.db, want_db, dtype, what="db")
-
-
-@pytest.mark.parametrize("case", range(40))
-def test_maxpooling_layer_matches_oracle(case):
-    rng, dtype, layout, shape, ph, pw, stride, pad = layer_case("poollayer", case, pool=True)
-    if case % 4 == 0:  # overlapping windows
-        stride = max(1, min(ph, pw) - 1)
-    # integer values in a small range: many ties inside windows
-    raw = rng.integers(0, 3, size=shape).astype(dtype) if case % 2 else values(rng, shape, dtype)
-    x = with_layout(raw, layout, rng)
-    layer = reference.MaxPooling(ph, pw, stride=stride, pad=pad)
-    out = call(layer.forward, x)
-    assert_matches(out, oracle.pool_forward(x, ph, pw, stride, pad), dtype, exact=True, what=f"MaxPooling {case}")
-    dout = with_layout(values(rng, out.shape, out.dtype), layout, rng)
-    dx = call(layer.backward, dout)
-    assert_matches(dx, oracle.pool_backward(x, dout, ph, pw, stride, pad), dtype, what="MaxPooling.backward")
 
 
 def test_maxpooling_backward_tie_goes_to_first_and_overlaps_add():

@@ -52,7 +52,9 @@ def _policy(policy: Policy | None) -> Policy:
 
 @dataclass(frozen=True)
 class Comparison:
-    """``reason`` is ``"ok"``, ``"shape"``, ``"nonfinite"`` or ``"values"``; ``fields`` feed the
+    """``reason`` is ``"ok"``, ``"shape"``, ``"nonfinite"`` (NaN or inf where a number is
+    expected), ``"values_nonfinite"`` (a wrong value where an infinity is involved on either side,
+    so no error size) or ``"values"``; ``fields`` feed the
     message (and, when ``ok``, may hold an informational ``note``)."""
 
     reason: str
@@ -65,6 +67,10 @@ class Comparison:
 
 def _scalar(value) -> str:
     return f"{float(value):.6g}"
+
+
+def _finite(value) -> float:
+    return min(float(value), float(np.finfo(np.float64).max))
 
 
 def scale_of(expected, policy: Policy | None = None) -> float:
@@ -148,15 +154,22 @@ def compare_arrays(received: np.ndarray, expected: np.ndarray, precision=None, *
             return Comparison("ok", {"note": "lower_precision", "received_dtype": str(received.dtype),
                                      "expected_dtype": str(expected.dtype)})
         return Comparison("ok")
-    index = tuple(int(i) for i in np.argwhere(bad)[0])
     diff = _abs_diff(received, expected)
+    infinite = bad & ~np.isfinite(diff)  # inf where -inf is expected, a number where inf is: no error size
+    if infinite.any():
+        index = tuple(int(i) for i in np.argwhere(infinite)[0])
+        return Comparison("values_nonfinite", {
+            "index": index, "exp_value": _scalar(expected[index]), "got_value": _scalar(received[index]),
+            "n_wrong": int(bad.sum()), "n_total": int(bad.size), **excerpt(received, expected, index, mask=bad)})
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
     e = np.abs(expected.astype(np.float64))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rel = np.where(e > 0, diff / np.where(e > 0, e, 1.0), 0.0)
     scale = scale_of(expected, policy)
+    # every number below is finite (strict JSON): an error beyond float64's range is shown as its largest value
     return Comparison("values", {
-        "max_abs": float(diff.max()), "max_rel": float(rel.max()) if rel.size else 0.0,
-        "scale": scale, "scaled_error": float(diff.max()) / scale, "tolerance": policy.scale_tol * scale,
+        "max_abs": float(diff.max()), "max_rel": _finite(rel.max()) if rel.size else 0.0,
+        "scale": scale, "scaled_error": _finite(float(diff.max()) / scale), "tolerance": policy.scale_tol * scale,
         "index": index, "exp_value": _scalar(expected[index]), "got_value": _scalar(received[index]),
         "n_wrong": int(bad.sum()), "n_total": int(bad.size), **excerpt(received, expected, index, mask=bad),
     })

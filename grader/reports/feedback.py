@@ -41,6 +41,7 @@ __all__ = ["write_feedback", "safe_message", "public_call", "SAFE_KEYS", "feedba
 # are fixed by the contract; an exception text is the trainee's own)
 SAFE_KEYS = frozenset({"passed", "missing", "missing_attr", "raised", "skipped", "badtype", "shape", "nonfinite",
                        "modified", "keys", "uses_reference", "grader_error", "not_run"})
+_VALUES = ("values", "values_nonfinite")  # messages that quote an expected value
 _ARRAY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\([0-9, ]*\) (?:float|int|uint|bool|complex)[0-9]*")
 _FIELD_ID = re.compile(r"[^0-9A-Za-z_.-]+")
 
@@ -58,7 +59,7 @@ def public_call(call: str | None) -> bool:
 def safe_message(check: CheckResult, lang: str) -> str:
     """The check's message in ``lang`` without expected values of hidden inputs (see the module)."""
     details = check.details or {}
-    if check.message_key == "values" and not public_call(details.get("call")):
+    if check.message_key in _VALUES and not public_call(details.get("call")):
         fields = check.message_fields or {}
         said = text("fb_values", lang, call=fields.get("call", details.get("call", "?")),
                     n_wrong=details.get("n_wrong", "?"), n_total=details.get("n_total", "?"),
@@ -66,7 +67,7 @@ def safe_message(check: CheckResult, lang: str) -> str:
         if details.get("caused_by"):
             said += "\n" + text("caused_by_cell", lang, **details["caused_by"])
         return said
-    if check.passed or check.message_key in SAFE_KEYS or (check.message_key == "values" and
+    if check.passed or check.message_key in SAFE_KEYS or (check.message_key in _VALUES and
                                                            public_call(details.get("call"))):
         return message_in(check, lang)
     if check.message_key is None and "accuracy" in details:  # 4_7's evaluation: the trainee's own accuracy

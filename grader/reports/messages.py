@@ -28,6 +28,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                "en": "{call}: wrong values, max abs error {max_abs:.3g}, max rel error {max_rel:.3g}, first difference at {index} (expected {exp_value}, got {got_value})."},
     "note_lower_precision": {"ja": "(参考: 結果は {expected_dtype} ではなく {received_dtype} で返されました。値は許容範囲内なので減点はありません。)",
                              "en": "(note: the result came back as {received_dtype} where {expected_dtype} was expected; the values are within tolerance, so no point is lost.)"},
+    "values_nonfinite": {"ja": "{call}: 値が違います。位置 {index} で期待 {exp_value}、実際 {got_value} (差が有限でないため誤差の大きさは示せません)。違う要素 {n_wrong} / {n_total}。",
+                         "en": "{call}: wrong values: at {index} expected {exp_value}, got {got_value} (the difference is not finite, so there is no error size); {n_wrong} of {n_total} elements differ."},
     "nonfinite": {"ja": "{call}: 結果に NaN または inf が含まれています (位置 {index})。",
                   "en": "{call}: the result contains NaN or inf (at {index})."},
     "modified": {"ja": "{call} が入力配列 (引数 {position}) を書き換えました。入力は変更しないでください (コピーしてから処理します)。",

@@ -114,7 +114,8 @@ def _hidden(ch: str) -> bool:
 def skeleton(name: str) -> str:
     """What ``name`` looks like: NFKC, hidden characters dropped, Cyrillic and Greek letters
     that look Latin replaced by the Latin ones. Two names with one skeleton look the same."""
-    folded = unicodedata.normalize("NFKC", name)
+    # the table first too: NFKC itself folds some look-alikes into letters that look otherwise (ϲ -> ς)
+    folded = unicodedata.normalize("NFKC", name.translate(_LOOKALIKES))
     return "".join(ch for ch in folded if not _hidden(ch)).translate(_LOOKALIKES)
 
 
