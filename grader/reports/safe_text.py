@@ -65,8 +65,11 @@ def csv_cell(value) -> str:
     (after any leading spaces or controls, and in their full-width forms) gets a leading ``'``
     (OWASP CSV injection). Only for text fields: numbers are written as numbers."""
     value = "" if value is None else str(value)
-    stripped = value.lstrip(" \u3000\n\x0b\x0c\x00")
-    if value[:1] in _FORMULA_START or stripped[:1] in _FORMULA_START:
+    start = 0
+    while start < len(value) and value[start] not in _FORMULA_START and (
+            value[start].isspace() or unicodedata.category(value[start]) in ("Cc", "Cf")):
+        start += 1
+    if value[:1] in _FORMULA_START or value[start:start + 1] in _FORMULA_START:
         return "'" + value
     return value
 
