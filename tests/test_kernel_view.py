@@ -26,6 +26,7 @@ from grader.grading.notebook import read_notebook
 from grader.kernel.reference_copy import build_copy, visible_names, withheld_names
 from nbfactory import by_id, make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
+from points import full
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_4_7 = ROOT / "exercises" / "source" / "4_7_simpleconvnet_trainee.ipynb"
@@ -323,7 +324,7 @@ def test_a_grading_kernel_cannot_read_any_evaluation_image(tmp_path):
     cells = [IM2COL, COL2IM, ATTACK.format(patterns=patterns, names=names + ["hidden.npz"], marks=[]),
              ARRAYS.format(split="train", array="x_train[:, 0]"), ARRAYS.format(split="test", array="x_test[:, 0]")]
     result, (scan, train_hashes, test_hashes) = _grade_cells(tmp_path, "4_4", cells)
-    assert result.score == 10 and result.errors == (), result.errors
+    assert result.score == full("4_4") and result.errors == (), result.errors
     assert result.protections["allowlist_fs"] and result.protections["eval_data_hidden"], result.problems
     assert scan["found"] == [] and scan["read"] > 40 * 2**20, scan  # it did read the view (its own data, fonts...)
     assert train_hashes["shapes"] == [[50_000, 1, 28, 28], [10_000, 1, 28, 28]]
@@ -337,7 +338,8 @@ def test_a_grading_kernel_sees_no_checkout_submissions_gradebook_or_graded_refer
     """A class's folders exist on the machine while a 4_5 notebook is graded: the kernel finds
     none of them, cannot import the graded ``Convolution`` (nor read its source), and imports
     nothing of the grader but a harmless ``selfcheck``."""
-    other = Path(tempfile.mkdtemp(prefix="day4-grader-", dir="/tmp")) / "work"  # another grading's folder
+    # another grading's folder, beside this grading's own (the temp root: /tmp, or a pytest-xdist worker's TMPDIR)
+    other = Path(tempfile.mkdtemp(prefix="day4-grader-", dir=tempfile.gettempdir())) / "work"
     submissions, out = tmp_path / "class" / "bob", tmp_path / "out"
     for folder in (submissions, out, other):
         folder.mkdir(parents=True, exist_ok=True)
@@ -365,7 +367,7 @@ def test_a_grading_kernel_sees_no_checkout_submissions_gradebook_or_graded_refer
 @pytest.mark.skipif(not IN_VIEW, reason="the allowlisted root needs a mount namespace (run as root)")
 def test_course_packages_work_in_the_view(tmp_path):
     result, (seen,) = _grade_cells(tmp_path, "4_4", [IM2COL, COL2IM, PACKAGES])
-    assert result.errors == () and result.score == 10, result.errors
+    assert result.errors == () and result.score == full("4_4"), result.errors
     assert seen == {"png": "89504e470d0a1a0a", "mean": 2.0, "corr": 16.0, "rotated": [7, 7]}
 
 
@@ -375,7 +377,7 @@ def test_the_source_4_7_notebook_scores_full_marks_on_images_it_never_had(commit
     is measured on the standard test split and the report says so."""
     result, _ = committed_grading("source", SOURCE_4_7.stem)  # shared with test_exercises
     check = by_id(result)["SimpleConvNet.trained_accuracy"]
-    assert result.score == result.max_score == 14, [(c.id, c.message) for c in result.checks if not c.passed]
+    assert result.score == result.max_score == full("4_7"), [(c.id, c.message) for c in result.checks if not c.passed]
     assert check.details["evaluated_on"] == "mnist-t10k" and "standard MNIST test split" in check.message
     if IN_VIEW:
         assert result.protections["eval_data_hidden"] and result.protections["reference_withheld"]
@@ -386,14 +388,14 @@ def test_the_source_4_7_notebook_scores_full_marks_on_images_it_never_had(commit
 def test_a_root_that_cannot_be_built_falls_back_and_says_so(tmp_path, monkeypatch):
     """A mount the allowlisted root needs fails (here: a device that does not exist): the kernel
     still runs, in the denylist view, and the protections say what was off and why."""
-    import grader.kernel.execute
+    import grader.kernel.kernel_start
 
-    real = grader.kernel.execute.view_config
-    monkeypatch.setattr(grader.kernel.execute, "view_config",
+    real = grader.kernel.kernel_start.view_config
+    monkeypatch.setattr(grader.kernel.kernel_start, "view_config",
                         lambda *a, **k: dict(real(*a, **k), devices=["/dev/h6-no-such-device"]))
     listing = "import json, os\nprint(json.dumps({'root': os.listdir('/')}))"
     result, (seen,) = _grade_cells(tmp_path, "4_4", [IM2COL, COL2IM, listing])
-    assert result.score == 10 and result.errors == ()
+    assert result.score == full("4_4") and result.errors == ()
     off = {k for k, on in result.protections.items() if not on}
     assert {"allowlist_fs", "eval_data_hidden", "reference_withheld"} <= off and result.protections["mountns"]
     assert {"usr", "tmp", "etc"} <= set(seen["root"])  # the host's tree, read-only, some folders hidden

@@ -22,53 +22,26 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import GraderError, UsageError
 from grader.grading.results import GradingResult, Status
+from grader.reports.ci_cases import SUITES, Case, CiReport  # the records; rendering them never imports the CLI
 
-__all__ = ["Case", "CiReport", "run_ci", "SUITES", "EXPECTED_NAME", "SAMPLES_SEED", "read_expected"]
+__all__ = ["Case", "CiReport", "CiJob", "run_ci", "grade_with_runner", "SUITES", "EXPECTED_NAME", "SAMPLES_SEED",
+           "read_expected"]
 
-SUITES = ("release", "source", "trainee", "samples", "reference")
 EXPECTED_NAME = "expected_scores.json"
 SAMPLES_SEED = 1  # README's demo command grades the samples with --seed 1
 SCORE_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
-class Case:
-    """One JUnit test case: ``classname`` is the notebook (or ``reference``), ``name`` the check."""
+class CiJob:
+    """One notebook to grade: its ``suite`` (``source``, ``trainee``, ``samples``), file, exercise,
+    seed, and for a sample its trainee."""
 
-    suite: str
-    classname: str
-    name: str
-    file: str | None = None
-    failure: str | None = None
-    error: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None and self.error is None
-
-
-@dataclass
-class CiReport:
-    cases: list[Case] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def failed(self) -> list[Case]:
-        return [c for c in self.cases if not c.ok]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
-
-
-@dataclass(frozen=True)
-class _Job:
     suite: str
     path: Path
     exercise: str
@@ -91,19 +64,19 @@ def read_expected(path: Path) -> tuple[int, dict, dict]:
                          "expected {\"seed\": 1, \"scores\": {trainee: {exercise: score}}}") from None
 
 
-def _notebook_jobs(suite: str, folder: Path, seed: int, cases: list[Case]) -> list[_Job]:
+def _notebook_jobs(suite: str, folder: Path, seed: int, cases: list[Case]) -> list[CiJob]:
     from grader.grading.notebook import identify_exercise, read_notebook
 
     jobs = []
     for path in sorted(folder.glob("*.ipynb")):
         try:
-            jobs.append(_Job(suite, path, identify_exercise(read_notebook(path), path), seed))
+            jobs.append(CiJob(suite, path, identify_exercise(read_notebook(path), path), seed))
         except GraderError as exc:
             cases.append(Case(suite, str(path), "notebook.readable", str(path), failure=str(exc)))
     return jobs
 
 
-def _sample_jobs(samples: Path, staging: Path, seed: int, cases: list[Case]) -> list[_Job]:
+def _sample_jobs(samples: Path, staging: Path, seed: int, cases: list[Case]) -> list[CiJob]:
     from grader.grading.notebook import EXERCISES
     from grader.classroom.submissions import discover
 
@@ -114,7 +87,7 @@ def _sample_jobs(samples: Path, staging: Path, seed: int, cases: list[Case]) -> 
         cases.append(Case("samples", f"samples.{p.trainee}", "discovery", p.path, failure=p.message))
     # each sample on the inputs `grader grade SAMPLES --seed SEED` gives it: seeds per submission
     secret = str(seed).encode()
-    return [_Job("samples", s.path, s.exercise, derive_seed(secret, s.trainee, s.exercise, s.sha256), s.trainee)
+    return [CiJob("samples", s.path, s.exercise, derive_seed(secret, s.trainee, s.exercise, s.sha256), s.trainee)
             for s in subs]
 
 
@@ -151,7 +124,7 @@ def _message(check) -> str:
     return check.message + (f" (hint: {check.hint})" if check.hint else "")
 
 
-def _source_cases(job: _Job, result: GradingResult) -> list[Case]:
+def _source_cases(job: CiJob, result: GradingResult) -> list[Case]:
     name, seconds = str(job.path), result.timings.get("total", 0.0)
     runs = "; ".join(f"cell {e.cell}: {e.kind}: {e.message}" for e in result.errors)
     out = [Case("source", name, "notebook.runs", name, failure=runs or None, seconds=seconds)]
@@ -162,7 +135,7 @@ def _source_cases(job: _Job, result: GradingResult) -> list[Case]:
     return out
 
 
-def _trainee_cases(job: _Job, result: GradingResult) -> list[Case]:
+def _trainee_cases(job: CiJob, result: GradingResult) -> list[Case]:
     name, seconds = str(job.path), result.timings.get("total", 0.0)
     broken = [e for e in result.errors if e.kind != "error"]  # raising is expected; hanging or dying is not
     runs = "; ".join(f"cell {e.cell}: {e.kind}: {e.message}" for e in broken)
@@ -176,7 +149,7 @@ def _trainee_cases(job: _Job, result: GradingResult) -> list[Case]:
     return out
 
 
-def _score_case(job: _Job, result: GradingResult | None, expected: dict, tolerance: dict,
+def _score_case(job: CiJob, result: GradingResult | None, expected: dict, tolerance: dict,
                 error: str | None = None) -> Case:
     classname, name = f"samples.{job.trainee}", f"{job.exercise}.score"
     if error is None and result is not None and result.grader_failed:
@@ -196,11 +169,12 @@ def _score_case(job: _Job, result: GradingResult | None, expected: dict, toleran
 # ---------------------------------------------------------------- the run
 
 
-def _grade_all(jobs: list[_Job], workers: int, lang: str, progress) -> dict[_Job, GradingResult | str]:
-    """Every job graded by the batch runner: ``{job: result}``, or an error message where the grader failed."""
+def grade_with_runner(jobs: list[CiJob], workers: int, lang: str, progress) -> dict[CiJob, GradingResult | str]:
+    """Every job graded by the batch runner: ``{job: result}``, or an error message where the grader failed.
+    ``progress(done, total, job, result)`` as each ends. :func:`run_ci`'s default way to grade."""
     from grader.classroom.runner import Job, RunOptions, run_jobs
 
-    results: dict[_Job, GradingResult | str] = {}
+    results: dict[CiJob, GradingResult | str] = {}
 
     def record(outcome, done: int, total: int) -> None:
         job = outcome.job.tag
@@ -218,7 +192,7 @@ def _quiet(*_args) -> None:
     return None
 
 
-def _missing_samples(expected: dict, jobs: list[_Job]) -> list[Case]:
+def _missing_samples(expected: dict, jobs: list[CiJob]) -> list[Case]:
     found = {(j.trainee, j.exercise) for j in jobs if j.suite == "samples"}
     return [Case("samples", f"samples.{t}", f"{e}.score", None,
                  failure=f"{EXPECTED_NAME} records {s:g} for {t} {e}, but the sample class has no such notebook")
@@ -226,8 +200,11 @@ def _missing_samples(expected: dict, jobs: list[_Job]) -> list[Case]:
 
 
 def run_ci(root: Path, *, workers: int = 2, seed: int | None = None, lang: str = "en",
-           record_samples: bool = False, progress=_quiet) -> CiReport:
-    """Check the course materials under ``root``; see the module docstring."""
+           record_samples: bool = False, progress=_quiet, grade_all=grade_with_runner) -> CiReport:
+    """Check the course materials under ``root``; see the module docstring. ``grade_all``: how the
+    notebooks are graded, called once with every job as :func:`grade_with_runner` (the default) is;
+    it must return a result or an error message for each job (a test passes one that takes the
+    gradings it already has)."""
     from grader.grading.judging import PUBLIC_SEED
 
     started = time.monotonic()
@@ -255,7 +232,7 @@ def run_ci(root: Path, *, workers: int = 2, seed: int | None = None, lang: str =
                                   failure=f"{expected_file} is missing: grade the samples once with "
                                           f"`grader ci {root} --record-samples`, review, commit it"))
         cases += _reference_cases()
-        results = _grade_all(jobs, workers, lang, progress)
+        results = grade_all(jobs, workers, lang, progress)
     if record_samples and samples.is_dir():
         _write_expected(expected_file, samples_seed, tolerance, jobs, results)
         expected = _recorded(jobs, results)
@@ -276,7 +253,7 @@ def run_ci(root: Path, *, workers: int = 2, seed: int | None = None, lang: str =
     return CiReport(cases, time.monotonic() - started)
 
 
-def _recorded(jobs: list[_Job], results: dict) -> dict:
+def _recorded(jobs: list[CiJob], results: dict) -> dict:
     scores: dict[str, dict[str, float]] = {}
     for job in jobs:
         if job.suite == "samples" and isinstance(results[job], GradingResult):
@@ -284,7 +261,7 @@ def _recorded(jobs: list[_Job], results: dict) -> dict:
     return scores
 
 
-def _write_expected(path: Path, seed: int, tolerance: dict, jobs: list[_Job], results: dict) -> None:
+def _write_expected(path: Path, seed: int, tolerance: dict, jobs: list[CiJob], results: dict) -> None:
     """The expected-scores file (its seed and tolerances kept when it existed)."""
     data = {"about": "Scores of the sample class, graded by `grader ci --record-samples` with this seed; "
                      "reviewed against EXPECTED.md. `grader ci` regrades the samples and compares; "

@@ -1,10 +1,11 @@
 """Running a notebook: with :mod:`grader.kernel.client`, the only module that talks to
 nbclient and jupyter_client.
 
-A fresh kernel per notebook, started through :mod:`grader.kernel.launcher` (rlimits, a scrubbed
-environment, and where the system allows: a uid of its own, PID/network/IPC/mount
-namespaces), talking over IPC sockets in a throwaway folder. Cells run one by one with
-``allow_errors``: an error is recorded with its cell index and execution goes on.
+A fresh kernel per notebook, started (:mod:`grader.kernel.kernel_start`) through
+:mod:`grader.kernel.launcher` (rlimits, a scrubbed environment, and where the system allows: a
+uid of its own, PID/network/IPC/mount namespaces), talking over IPC sockets in a throwaway
+folder. Cells run one by one with ``allow_errors``: an error is recorded with its cell index and
+execution goes on.
 
 - A cell that outlives its timeout is interrupted; if the kernel does not answer within
   ``interrupt_grace`` (a loop that ignores SIGINT, or loops in C), its process tree is killed.
@@ -30,25 +31,19 @@ from typing import TYPE_CHECKING
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from grader.kernel.course_shim import ensure_shim_folder, kernel_pythonpath
 from grader.kernel import tempdirs
-from grader.kernel.client import GraderKernelManager, OutputCappedClient
-from grader.kernel.data import dataset_environment
-from grader.kernel.view import view_config
-from grader.kernel.launcher import PROTECTIONS, launcher_argv
+from grader.kernel.client import OutputCappedClient
+from grader.kernel.kernel_start import (ENV_ALLOWLIST, KERNEL_NAME, kernel_environment, kernel_root, log_tail,
+                                        new_kernel_manager)
+from grader.kernel.launcher import PROTECTIONS
 from grader.kernel.limits import Limits, UidSlot, kill_tree
 from grader.grading.results import CellError
 
-if TYPE_CHECKING:  # a warm kernel comes from grader.kernel.prewarm, which builds on this module
+if TYPE_CHECKING:  # a warm kernel comes from grader.kernel.prewarm
     from grader.kernel.prewarm import WarmKernel
 
 __all__ = ["Limits", "Execution", "kernel_environment", "run_notebook", "kernel_root", "new_kernel_manager", "KERNEL_NAME",
            "ENV_ALLOWLIST"]
-
-KERNEL_NAME = "python3"
-ENV_ALLOWLIST = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "MNIST_DIR", "OPENBLAS_CORETYPE",
-                 "OPENBLAS_L2_SIZE", "VIRTUAL_ENV", "PYTHONPATH")
-
 
 @dataclass
 class Execution:
@@ -59,23 +54,6 @@ class Execution:
     protections: dict = field(default_factory=dict)  # what was in force (see README, threat model)
     problems: list[str] = field(default_factory=list)  # why a protection was off
     restarts: int = 0
-
-
-def kernel_environment(workdir: Path, extra: dict | None = None) -> dict:
-    """The kernel's environment: an allowlist of the grader's variables (no secrets, no
-    grading seed), a private HOME and temp dir, one BLAS thread."""
-    env = {k: os.environ[k] for k in ENV_ALLOWLIST if k in os.environ}
-    env.update({
-        "HOME": str(workdir), "TMPDIR": str(workdir), "IPYTHONDIR": str(workdir / ".ipython"),
-        "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(workdir / ".mpl"), "PYTHONDONTWRITEBYTECODE": "1",
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "NUMEXPR_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1",
-        "JPY_SESSION_NAME": "", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    })
-    env["PYTHONPATH"] = kernel_pythonpath(workdir, env.get("PYTHONPATH"))  # the book's layout first
-    env.update(dataset_environment())  # MNIST_DIR: the kernel's data, without the evaluation images
-    env.update(extra or {})
-    return env
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -238,7 +216,7 @@ class _Run:
         except DeadKernelError:
             return ("kernel-died", None), client.errors
         except RuntimeError as exc:  # the kernel failed to start or died while starting
-            message = _short(f"{exc} {_log_tail(log_path)}")
+            message = _short(f"{exc} {log_tail(log_path)}")
             return None, client.errors + [CellError(None, "kernel-died", message)]
         finally:
             client.close_monitor()
@@ -294,15 +272,6 @@ class _Run:
         return None
 
 
-def _log_tail(path: Path) -> str:
-    try:
-        with open(path, "rb") as f:
-            lines = f.read(4000).decode("utf-8", "replace").strip().splitlines()
-        return lines[-1] if lines else ""
-    except OSError:
-        return ""
-
-
 def run_notebook(nb, workdir: Path, limits: Limits = Limits(), probe_source: str | None = None,
                  env: dict | None = None, shared=(), on_probe_failure=None, kernel: "WarmKernel | None" = None,
                  on_ready=None) -> Execution:
@@ -323,37 +292,3 @@ def run_notebook(nb, workdir: Path, limits: Limits = Limits(), probe_source: str
         return run.run(probe_source)
     finally:
         tempdirs.remove(run.root)
-
-
-
-def kernel_root() -> Path:
-    """The throwaway folder of one notebook's kernels (IPC sockets, launcher state, logs)."""
-    return tempdirs.make("kernel")  # 0711, owned by this process, swept if it dies (grader.kernel.tempdirs)
-
-
-def _kernel_python_paths(limits: Limits) -> list[str]:
-    """What a ``--kernel-python`` interpreter reads, for the sandbox to bind read-only."""
-    if not limits.kernel_python:
-        return []
-    from grader.kernel.interpreter import kernel_paths
-
-    return list(kernel_paths(limits.kernel_python))
-
-
-def new_kernel_manager(root: Path, attempt: int, slot: UidSlot, limits: Limits, workdir: Path, shared):
-    """A kernel manager (not started) whose kernel runs through the launcher with these
-    protections. Returns ``(km, state file, log file)``."""
-    ipc = root / f"ipc{attempt}"
-    ipc.mkdir(mode=0o700)
-    state = root / f"launcher{attempt}.json"
-    config = {"uid": slot.uid, "gid": slot.uid, "isolate": limits.isolate,
-              "rlimits": limits.rlimits(slot.uid is not None), "workdir": str(workdir),
-              "rw": [str(ipc)] + [str(s) for s in shared], "state": str(state),
-              "grader_pid": os.getpid(), "tmpfs_bytes": limits.tmpfs_bytes,
-              "connection_file": str(ipc / "kernel.json"),
-              "ro": [str(ensure_shim_folder(workdir))] + _kernel_python_paths(limits),
-              "view": view_config(workdir, _kernel_python_paths(limits))}  # the allowlist (grader.kernel.view)
-    km = GraderKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(ipc / "k"),
-                             connection_file=str(ipc / "kernel.json"))
-    km.configure(lambda argv: launcher_argv(config, argv), limits)
-    return km, state, root / f"kernel{attempt}.log"

@@ -15,7 +15,7 @@ import time
 from collections import deque
 
 from grader.kernel import tempdirs
-from grader.kernel.execute import kernel_environment, kernel_root, new_kernel_manager
+from grader.kernel.kernel_start import kernel_environment, kernel_root, new_kernel_manager
 from grader.kernel.limits import Limits, UidSlot, kill_tree
 
 __all__ = ["WarmKernel", "Prewarmer"]

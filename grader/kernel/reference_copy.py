@@ -12,7 +12,8 @@ definitions that the visible names need (transitively, across the package's rela
 private helpers that only a withheld name used (``windows`` for ``im2col`` in 4_4) are gone
 too. ``selftest`` and ``train`` (command-line tools) are not copied. Copies are cached per
 exercise and per version of the reference's source (:func:`reference_copy`).
-:func:`withheld_names` is the one list of withheld names, shared with the book-layout shim.
+Which names are withheld is :mod:`grader.kernel.reference_names` (:func:`withheld_names`, the one
+list, shared with the book-layout shim); the parsed source is :mod:`grader.kernel.reference_source`.
 """
 from __future__ import annotations
 
@@ -24,16 +25,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from grader.kernel.reference_names import (GRADER_ONLY, SKIPPED_MODULES, WHOLE_MODULES, split_names, visible_keys,
+                                           visible_names, withheld_names)
+from grader.kernel.reference_source import SourceModule, closure, package_dir, parse_package, targets
+
 __all__ = ["withheld_names", "visible_names", "reference_copy", "build_copy", "cache_root", "COPY_VERSION"]
 
 COPY_VERSION = "1"  # bump when the way copies are made changes
-ALWAYS_VISIBLE = ("Relu", "Affine", "SoftmaxWithLoss", "softmax", "SGD", "Momentum", "Adam",
-                  "Trainer", "History", "EpochRecord")
-ALL_HELPERS_FROM = (4, 5)  # from this exercise on, every name the exercise does not grade is a helper
-WHOLE_MODULES = ("data",)  # every definition kept (but grader-only names)
-DATASET_MODULES = ("katakana",)  # loaders of kernel datasets: their public names are always visible
-SKIPPED_MODULES = ("selftest", "train")  # command-line tools, not course helpers
-GRADER_ONLY = ("load_katakana_hidden",)  # never in a kernel: the hidden evaluation sets
 DATA_FILES = {"katakana_data": ("MANIFEST.json", "train.npz", "test.npz")}  # package data a kernel may read
 
 
@@ -68,149 +66,7 @@ def cache_root() -> Path:
     return _usable_cache(preferred)
 
 
-def _package_dir() -> Path:
-    import reference
-
-    return Path(reference.__file__).resolve().parent
-
-
-def _exercise_key(exercise: str | None) -> tuple:
-    try:
-        return tuple(int(p) for p in str(exercise).split("_"))
-    except ValueError:
-        return (99,)
-
-
-def _graded(exercise: str | None) -> tuple[str, ...]:
-    if exercise is None:
-        return ()
-    from grader.course import checks
-
-    try:
-        return tuple(checks.load(exercise).GRADED)
-    except Exception:  # noqa: BLE001 - an unknown exercise grades nothing of the reference
-        return ()
-
-
-class _Module:
-    """One module's top-level statements: definitions by name, relative imports by alias, and
-    the names each definition uses."""
-
-    def __init__(self, path: Path):
-        self.path, self.source = path, path.read_text(encoding="utf-8")
-        self.tree = ast.parse(self.source, str(path))
-        self.defs: dict[str, ast.stmt] = {}
-        self.all: list[str] = []
-        self.imports: dict[str, tuple[str, str]] = {}  # alias -> (module, name) within the package
-        for node in self.tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self.defs[node.name] = node
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                self.defs.update((name, node) for name in _targets(node) if name != "__all__")
-                if "__all__" in _targets(node):
-                    self.all = [n for n in ast.literal_eval(node.value) if isinstance(n, str)]
-            elif isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-                for alias in node.names:
-                    self.imports[alias.asname or alias.name] = (node.module, alias.name)
-
-    def uses(self, name: str) -> set[str]:
-        node = self.defs[name]
-        found = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-        return {n for n in found if n != name and (n in self.defs or n in self.imports)}
-
-    def segment(self, node: ast.stmt) -> str:
-        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        return "".join(self.source.splitlines(keepends=True)[start - 1:node.end_lineno])
-
-
-@functools.lru_cache(maxsize=4)
-def _parse(package: Path) -> dict[str, _Module]:
-    return {p.stem: _Module(p) for p in sorted(package.glob("*.py"))}
-
-
-def _closure(modules: dict, roots, stop=frozenset()) -> set[tuple[str, str]]:
-    """Every ``(module, name)`` the roots need: definitions and the relative imports on the way.
-    ``stop``: definitions not followed (withheld)."""
-    seen, todo = set(), list(roots)
-    while todo:
-        key = todo.pop()
-        module, name = key
-        if key in seen or key in stop or module not in modules:
-            continue
-        seen.add(key)
-        mod = modules[module]
-        if name in mod.imports:
-            todo.append(mod.imports[name])
-        elif name in mod.defs:
-            todo.extend((module, used) for used in mod.uses(name))
-    return seen
-
-
-def _public(modules: dict) -> list[tuple[str, tuple[str, str]]]:
-    """``(name, (module, name))`` of every public name: ``reference.__all__`` (as the package
-    exports it) and the ``__all__`` of modules the package does not import (``augment``,
-    ``katakana``)."""
-    init = modules["__init__"]
-    imported = {module for module, _ in init.imports.values()}
-    found = [(name, ("__init__", name)) for name in init.imports]
-    for stem, mod in modules.items():
-        if stem not in imported and stem != "__init__" and stem not in SKIPPED_MODULES + WHOLE_MODULES:
-            found += [(name, (stem, name)) for name in mod.all if name in mod.defs]
-    return found
-
-
-def _resolve(modules: dict, key: tuple[str, str]) -> tuple[str, str]:
-    """Where a public name is defined, following the package's imports."""
-    while key[1] in modules[key[0]].imports:
-        key = modules[key[0]].imports[key[1]]
-    return key
-
-
-def _shown(exercise: str | None, key: tuple[str, str], graded: set) -> bool:
-    module, name = key
-    if name in GRADER_ONLY or name in graded:
-        return False
-    if exercise is None or module in DATASET_MODULES or _exercise_key(exercise) >= ALL_HELPERS_FROM:
-        return True
-    return name in ALWAYS_VISIBLE
-
-
-def _split(exercise: str | None, package: Path) -> tuple[list[str], list[str]]:
-    modules = _parse(package)
-    public = _public(modules)
-    graded = set(_graded(exercise))
-    visible = [key for _, key in public if _shown(exercise, key, graded)]
-    changed = True
-    while changed:  # a visible name whose code reaches a withheld one is withheld too
-        withheld = {_resolve(modules, key) for _, key in public if key not in visible}
-        withheld |= {(m, n) for m, mod in modules.items() for n in GRADER_ONLY if n in mod.defs}
-        reaching = [key for key in visible if _closure(modules, [key]) & withheld]
-        visible = [key for key in visible if key not in reaching]
-        changed = bool(reaching)
-    return ([name for name, key in public if key in visible], [name for name, key in public if key not in visible])
-
-
-def _visible_keys(exercise: str | None, modules: dict) -> list[tuple[str, str]]:
-    names = set(_split(exercise, _package_dir())[0])
-    return [key for name, key in _public(modules) if name in names]
-
-
-def withheld_names(exercise: str | None) -> frozenset[str]:
-    """The public names (``reference.__all__`` and the ``__all__`` of ``reference.augment``,
-    ``reference.katakana``) a grading kernel of ``exercise`` does not see."""
-    return frozenset(_split(exercise, _package_dir())[1])
-
-
-def visible_names(exercise: str | None) -> tuple[str, ...]:
-    return tuple(_split(exercise, _package_dir())[0])
-
-
-def _targets(node) -> list[str]:
-    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-    return [t.id for t in targets if isinstance(t, ast.Name)]
-
-
-def _module_text(mod: _Module, keep: set[str], withheld: list[str]) -> str:
+def _module_text(mod: SourceModule, keep: set[str], withheld: list[str]) -> str:
     """The module's source with only the ``keep`` definitions (and the imports they use)."""
     body = mod.tree.body
     has_doc = bool(body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
@@ -228,7 +84,7 @@ def _module_text(mod: _Module, keep: set[str], withheld: list[str]) -> str:
                 out.append(f"from {'.' * node.level}{node.module or ''} import {listed}\n")
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             out.append(mod.segment(node))
-        elif "__all__" in (_targets(node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else []):
+        elif "__all__" in (targets(node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else []):
             out.append(f"__all__ = {[n for n in ast.literal_eval(node.value) if n in keep]!r}\n")
         elif any(node is d for d in kept_defs):
             out.append("\n\n" + mod.segment(node))
@@ -237,12 +93,12 @@ def _module_text(mod: _Module, keep: set[str], withheld: list[str]) -> str:
 
 def build_copy(exercise: str | None, dest: Path) -> Path:
     """Write the copy of the package for ``exercise`` into ``dest/reference``; returns it."""
-    package = _package_dir()
-    modules = _parse(package)
-    visible, withheld = _split(exercise, package)
+    package = package_dir()
+    modules = parse_package(package)
+    visible, withheld = split_names(exercise, package)
     whole = [(stem, n) for stem in WHOLE_MODULES if stem in modules
              for n in [*modules[stem].defs, *modules[stem].imports] if n not in GRADER_ONLY]
-    needed = _closure(modules, _visible_keys(exercise, modules) + whole)
+    needed = closure(modules, visible_keys(exercise, modules) + whole)
     target = Path(dest) / "reference"
     target.mkdir(parents=True, mode=0o755)
     for stem, mod in modules.items():
@@ -283,11 +139,11 @@ def _copy_data_files(package: Path, target: Path) -> None:
 
 def _source_version() -> str:
     digest = hashlib.sha256(COPY_VERSION.encode())
-    for path in sorted(_package_dir().glob("*.py")):
+    for path in sorted(package_dir().glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for folder, names in DATA_FILES.items():
         for name in names:
-            path = _package_dir() / folder / name
+            path = package_dir() / folder / name
             if path.is_file():
                 info = path.stat()
                 digest.update(f"{folder}/{name} {info.st_size} {info.st_mtime_ns}".encode())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import Counter
 
-from grader.cli.ci import SUITES, Case, CiReport
+from grader.reports.ci_cases import SUITES, Case, CiReport
 
 __all__ = ["junit_xml", "github_annotations", "terminal_summary"]
 

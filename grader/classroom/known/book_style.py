@@ -19,6 +19,9 @@ always allocates float64, which would turn a float32 run into a float64 one); th
 are drawn from an explicit ``rng`` instead of the global ``np.random``. The book's trainer
 evaluates the loss once more after every update; that extra forward pass is not part of
 what is measured here (one gradient step = ``gradient`` + optimizer update).
+
+Long because it is one thing, the book's whole CNN in the book's own layout: split into
+modules, it would stop being a faithful copy of what trainees read.
 """
 from __future__ import annotations
 

@@ -29,6 +29,9 @@ loss 2, gradient 2, batch_sizes 1, input_dtypes 1, accuracy 1, trained_accuracy 
 curves ``train_loss_list``, ``train_acc_list``, ``test_acc_list`` (when the notebook kept them
 and the probe has the ``global_array`` op) go to that check's ``details["curves"]`` for the
 reports; they do not score.
+
+This module holds the plan, the forward checks and the MNIST test images; the trained-accuracy
+check itself is :mod:`grader.course.checks.ex4_7_trained_accuracy`.
 """
 from __future__ import annotations
 
@@ -37,13 +40,13 @@ import functools
 import numpy as np
 
 import reference
-from reference.data import HELD_BACK
 
 from grader.grading.compare import compare_arrays
 from grader.kernel.limits import Limits
-from grader.reports.messages import in_lang, text
+from grader.reports.messages import text
 from grader.grading.probe import PlanBuilder, describe_step
 from grader.grading.results import CheckResult, Status
+from grader.course.checks import ex4_7_trained_accuracy as trained
 from grader.course.checks import trained_network
 from grader.course.checks.base import Context, Spec, make_result, step_problem
 
@@ -51,8 +54,9 @@ EXERCISE = "4_7"
 GRADED = ("SimpleConvNet",)
 LIMITS = Limits(cell_timeout=420, deadline=900)  # the notebook trains
 
-FULL_ACCURACY, ZERO_ACCURACY, ACCURACY_POINTS = 0.97, 0.90, 4
-EVALUATED_ON = "mnist-t10k"  # the standard test split; grading kernels never see it (grader.kernel.data)
+FULL_ACCURACY, ZERO_ACCURACY, ACCURACY_POINTS = trained.FULL_ACCURACY, trained.ZERO_ACCURACY, trained.ACCURACY_POINTS
+EVALUATED_ON = trained.EVALUATED_ON  # the standard test split; grading kernels never see it (grader.kernel.data)
+infer_architecture, accuracy_points, curves = trained.infer_architecture, trained.accuracy_points, trained.curves
 CURVE_NAMES, MAX_CURVE_POINTS = trained_network.CURVE_NAMES, trained_network.MAX_CURVE_POINTS
 KEYS = trained_network.KEYS
 
@@ -106,36 +110,7 @@ _HINTS = {
               "t が one-hot なら argmax でラベルに直し、最後の半端なバッチも数えて len(x) で割ります。",
         "en": "accuracy is the fraction where argmax(predict) equals the label (the expected value comes from your own "
               "predict). Turn one-hot t into labels with argmax, count the last partial batch too, divide by len(x)."},
-    "trained_accuracy": {
-        "ja": "ノートブックの最後で network が学習済みの SimpleConvNet になるようにします (load_mnist(normalize=True)、"
-              "Adam lr=0.001 で数エポック)。採点は network.params だけを使い、入力 (1, 28, 28)、stride 1 として計算します。",
-        "en": "Leave the trained SimpleConvNet in network (load_mnist(normalize=True), Adam lr=0.001, a few epochs). "
-              "The grader uses network.params only, for (1, 28, 28) inputs and stride 1."},
 }
-_TEXTS = {
-    "accuracy": {"ja": "採点側で network.params を使って MNIST テスト画像 {n:,} 枚を分類した正解率: {accuracy:.4f} "
-                       "({full:.2f} 以上で満点、{zero:.2f} 以下で 0 点)。{conv}{images}",
-                 "en": "accuracy of network.params on the {n:,} MNIST test images, computed by the grader: "
-                       "{accuracy:.4f} (full points from {full:.2f}, none at {zero:.2f} or below). {conv}{images}"},
-    "images": {"ja": "評価に使ったのは MNIST の標準テスト画像 (t10k) {n:,} 枚です。採点中のノートブックには渡していません: "
-                     "そこでの load_mnist は訓練画像の先頭 {train:,} 枚を訓練用に、残りの {held:,} 枚を「テスト」用に返します。",
-               "en": "Measured on the {n:,} images of the standard MNIST test split (t10k), which the notebook is not "
-                     "given while graded: there, load_mnist returns the first {train:,} training images for training "
-                     "and the other {held:,} training images as its \"test\" split."},
-    "conv": {"ja": "推定した構成: フィルター {fn} 枚 {fs}x{fs}、pad {pad}、stride 1、隠れ層 {hidden}。",
-             "en": "inferred: {fn} filters {fs}x{fs}, pad {pad}, stride 1, hidden size {hidden}."},
-    "no_fit": {"ja": "network.params の形 {shapes} が入力 (1, 28, 28)、stride 1 の SimpleConvNet と合いません: {why}",
-               "en": "the shapes of network.params {shapes} do not fit a SimpleConvNet for (1, 28, 28) inputs with "
-                     "stride 1: {why}"},
-    "ref_network": {"ja": "network が講座の参照実装 (reference.SimpleConvNet) のオブジェクトです。自分の SimpleConvNet を"
-                          "学習させてください。この項目は 0 点です。",
-                    "en": "network is an object of the course's reference SimpleConvNet. Train your own SimpleConvNet; "
-                          "this part scores zero."},
-}
-
-
-def _say(key: str, lang: str, **fields) -> str:
-    return trained_network.say(_TEXTS, key, lang, **fields)
 
 
 def _f32(values) -> np.ndarray:
@@ -262,19 +237,9 @@ def _accuracy(ctx: Context) -> CheckResult:
     return make_result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, keys[-1])))
 
 
-def infer_architecture(shapes: dict) -> dict:
-    """``{"filter_num", "filter_size", "pad", "hidden_size"}`` of a SimpleConvNet for ``(1, 28, 28)``
-    images, stride 1, 10 classes (:func:`trained_network.infer_architecture`)."""
-    return trained_network.infer_architecture(shapes, output_size=10)
-
-
-def accuracy_points(accuracy: float) -> float:
-    """All points at >= FULL_ACCURACY, none at <= ZERO_ACCURACY, linear in between (2 decimals)."""
-    return trained_network.linear_points(accuracy, FULL_ACCURACY, ZERO_ACCURACY, ACCURACY_POINTS)
-
-
 @functools.lru_cache(maxsize=1)
 def _mnist_test() -> tuple[np.ndarray, np.ndarray]:
+    """MNIST's 10,000 test images (float32, normalised) and labels, read-only."""
     from reference.data import load_mnist
 
     (_, _), (x, t) = load_mnist(normalize=True, flatten=False, one_hot_label=False)
@@ -287,57 +252,6 @@ def mnist_accuracy(params: dict, arch: dict) -> float:
     return trained_network.accuracy_of(params, arch, *_mnist_test(), output_size=10)
 
 
-curves = trained_network.curves  # the notebook's training curves ({name: [float | None]})
-
-
-def _trained_params(spec: Spec, ctx: Context, fail):
-    """``network.params`` as arrays, or the CheckResult that says why not (the reference's own
-    SimpleConvNet is refused)."""
-    def reject():
-        if ctx.got.step_status("network_predict").get("reference_calls"):
-            return fail(Status.FAILED, _say("ref_network", ctx.lang))
-        return None
-
-    return trained_network.trained_params(spec, ctx, fail, reject)
-
-
-def _trained_accuracy(ctx: Context) -> CheckResult:
-    spec = Spec("SimpleConvNet.trained_accuracy", ACCURACY_POINTS, hint=_HINTS["trained_accuracy"])
-    found = curves(ctx)
-    details = {"curves": found} if found else {}
-
-    def fail(status, message, extra=None):
-        return make_result(spec, ctx, status, message, {**details, **(extra or {})})
-
-    if spec.name in ctx.flagged:
-        return fail(Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
-    params = _trained_params(spec, ctx, fail)
-    if isinstance(params, CheckResult):
-        return params
-    shapes = {k: tuple(v.shape) for k, v in params.items()}
-    listed = ", ".join(f"{k} {shapes[k]}" for k in sorted(shapes))
-    try:
-        arch = infer_architecture(shapes)
-    except ValueError as exc:
-        return fail(Status.FAILED, _say("no_fit", ctx.lang, shapes=listed or "{}", why=exc))
-    try:
-        accuracy = mnist_accuracy(params, arch)
-    except Exception as exc:  # MNIST missing or broken: the grader's problem, not the trainee's
-        return fail(Status.GRADER_ERROR, text("grader_error", ctx.lang, error=f"{type(exc).__name__}: {exc}"))
-    points = accuracy_points(accuracy)
-    conv = _say("conv", ctx.lang, fn=arch["filter_num"], fs=arch["filter_size"], pad=arch["pad"],
-                hidden=arch["hidden_size"])
-    n = len(_mnist_test()[1])
-    images = _say("images", ctx.lang, n=n, train=60_000 - HELD_BACK, held=HELD_BACK)
-    message = _say("accuracy", ctx.lang, n=n, accuracy=accuracy, full=FULL_ACCURACY,
-                   zero=ZERO_ACCURACY, conv=conv, images=images)
-    passed = accuracy >= FULL_ACCURACY
-    return CheckResult(id=spec.id, passed=passed, points=points, max_points=spec.points, message=message,
-                       hint=None if passed else in_lang(spec.hint, ctx.lang),
-                       status=Status.PASSED if passed else Status.FAILED,
-                       details={**details, "accuracy": accuracy, "architecture": arch, "evaluated_on": EVALUATED_ON})
-
-
 def extra_checks(ctx: Context) -> list[CheckResult]:
     """The checks that are not a comparison with the reference's outputs."""
-    return [_accuracy(ctx), _param_shapes(ctx), _trained_accuracy(ctx)]
+    return [_accuracy(ctx), _param_shapes(ctx), trained.trained_accuracy(ctx, _mnist_test)]

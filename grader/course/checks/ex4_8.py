@@ -1,6 +1,4 @@
 """Exercise 4_8: Augmentor-style data augmentation on NCHW batches (``docs/augmentation.md``).
-(Longer than the usual ~300 lines: nine graded names, with their property checks and bilingual
-texts, kept in the one module of the exercise.)
 
 Deterministic operations (flips, ``rotate``, ``zoom``, ``shift``, ``crop``, and
 ``gaussian_noise`` with ``std=0``) are compared with ``reference.augment`` under the one
@@ -10,15 +8,10 @@ images whose H and W have the same parity, zoom factors whose sample points neve
 
 The random operations get an explicit generator (``{"$rng": seed}`` in the plan, built by the
 kernel as ``numpy.random.default_rng(seed)``) and are judged by properties, never by the
-order of the draws: shapes, value ranges, the drawn parameters recovered from the outputs
-(rotation angles from the centroid of a single-pixel dot, erased rectangles from the changed
-pixels), one draw per image, the same seed giving the same output. The helpers of these
-property checks (:func:`property_check`, :class:`Violation`, :func:`same_twice`) are shared
-with 4_9. Points: 19 (deterministic 14, random 5).
-
-Longer than the usual ~300 lines: besides the plan, it holds three property checks with their
-ja/en texts and the property-check helpers 4_9 imports (one home for how a property failure
-is reported, which a separate module would only split).
+order of the draws (:mod:`grader.course.checks.ex4_8_properties`, through
+:func:`grader.course.checks.property_checks.property_check`, shared with 4_9).
+This module holds the exercise's graded names, hints, plan and the list of its checks.
+Points: 19 (deterministic 14, random 5).
 """
 from __future__ import annotations
 
@@ -26,10 +19,12 @@ import functools
 
 import numpy as np
 
-from grader.reports.messages import in_lang, text
-from grader.grading.probe import PlanBuilder, describe_step
-from grader.grading.results import CheckResult, Status
-from grader.course.checks.base import Context, Spec, make_result, step_problem
+from grader.grading.probe import PlanBuilder
+from grader.grading.results import CheckResult
+from grader.course.checks.base import Context, Spec
+from grader.course.checks.ex4_8_properties import (ERASE_AREA, ERASE_ASPECT, ROTATE_RANGE, noise, random_erasing,
+                                                  random_rotate)
+from grader.course.checks.property_checks import property_check
 
 EXERCISE = "4_8"
 GRADED = ("flip_left_right", "flip_top_bottom", "rotate", "zoom", "shift", "crop", "gaussian_noise",
@@ -74,101 +69,6 @@ _H = {
     "unmodified": {"ja": "入力配列を書き換えないでください (x.copy() や新しい配列に書きます)。",
                    "en": "Do not change the input array (write into x.copy() or a new array)."},
 }
-
-_TEXTS = {
-    "not_reproducible": {"ja": "同じ seed の rng で 2 回呼ぶと結果が違いました。乱数は引数の rng だけから引いてください"
-                               " (np.random や random を使わない)。",
-                         "en": "two calls with generators of the same seed gave different results. Draw only from "
-                               "the rng argument (not np.random or random)."},
-    "not_random": {"ja": "違う seed でも結果が同じでした。rng から引いた値を使っていますか。",
-                   "en": "different seeds gave the same result. Are the values drawn from rng used?"},
-    "property": {"ja": "{call}: {what}", "en": "{call}: {what}"},
-}
-
-
-def say(key: str, lang: str, texts: dict | None = None, **fields) -> str:
-    return in_lang((texts or _TEXTS)[key], lang).format(**fields)
-
-
-class Violation(Exception):
-    """A property does not hold: ``key`` names the probe step, ``what`` is ``{"ja", "en"}``
-    (format fields in ``fields``)."""
-
-    def __init__(self, key: str, what: dict, diagnosis: str | None = None, **fields):
-        super().__init__(what["en"])
-        self.key, self.what, self.fields, self.diagnosis = key, what, fields, diagnosis
-
-
-def property_check(ctx: Context, spec: Spec, keys: tuple, judge) -> CheckResult:
-    """A check judged by properties of the trainee's outputs of ``keys``: ``judge(arrays)``
-    (``arrays(key)`` is the step's array, or its dict ``{name: array}``) raises :class:`Violation`."""
-    if spec.name in ctx.flagged:
-        return make_result(spec, ctx, Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
-    for key in keys:
-        problem = step_problem(spec, ctx, key)
-        if problem is not None:
-            return make_result(spec, ctx, *problem)
-
-    def arrays(key):
-        info = ctx.got.step_status(key)
-        if key in ctx.got.arrays:
-            return ctx.got.arrays[key]
-        return {k: ctx.got.sub(key, k) for k in info.get("keys", ())}
-
-    try:
-        with np.errstate(all="ignore"):
-            judge(arrays)
-    except Violation as v:
-        call = describe_step(ctx.plan, v.key)
-        what = in_lang(v.what, ctx.lang).format(**v.fields)
-        details = {"call": call, **({"diagnosis": v.diagnosis} if v.diagnosis else {})}
-        result = make_result(spec, ctx, Status.FAILED, say("property", ctx.lang, call=call, what=what), details)
-        return _with_named_mistake(result, v.diagnosis, ctx.lang) if v.diagnosis else result
-    return make_result(spec, ctx, Status.PASSED, text("passed", ctx.lang, call=describe_step(ctx.plan, keys[-1])))
-
-
-def _with_named_mistake(result: CheckResult, mistake_id: str, lang: str) -> CheckResult:
-    """A property check that recognises a catalogued mistake itself (labels apart from images)
-    says so as the diagnoser would."""
-    from dataclasses import replace
-
-    from grader.course.diagnosis.diagnoser import all_mistakes
-
-    mistake = all_mistakes().get(mistake_id)
-    if mistake is None:
-        return result
-    label, hint = mistake.describe(lang)
-    return replace(result, hint=text("diagnosis", lang, title=label, hint=hint))
-
-
-def as_array(value, key: str, shape: tuple) -> np.ndarray:
-    """The step's output as a float array of ``shape``, else a :class:`Violation`."""
-    if not isinstance(value, np.ndarray) or value.shape != tuple(shape):
-        got = f"shape {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__
-        raise Violation(key, {"ja": "形状 {expected} の配列を期待しましたが {got} でした。",
-                              "en": "expected an array of shape {expected}, got {got}."}, expected=tuple(shape), got=got)
-    return value.astype(np.float64)
-
-
-def same_twice(arrays, key_a: str, key_b: str, key_other: str | None = None) -> None:
-    """Steps ``key_a`` and ``key_b`` (the same call, generators of the same seed) agree exactly;
-    ``key_other`` (another seed) differs."""
-    a, b = arrays(key_a), arrays(key_b)
-    pairs = [(a[k], b.get(k)) for k in a] if isinstance(a, dict) else [(a, b)]
-    pairs = [(x, y) for x, y in pairs if x is not None or y is not None]  # None items (no array) on both sides
-    if isinstance(a, dict) and set(a) != set(b) or any(
-            x is None or y is None or x.shape != y.shape or not np.array_equal(x, y, equal_nan=True) for x, y in pairs):
-        raise Violation(key_b, _TEXTS["not_reproducible"])
-    if key_other is not None:
-        c = arrays(key_other)
-        if isinstance(a, dict):
-            same = set(a) == set(c) and all(a[k] is None and c[k] is None or a[k] is not None and c[k] is not None
-                                            and a[k].shape == c[k].shape and np.array_equal(a[k], c[k]) for k in a)
-        else:
-            same = a.shape == c.shape and np.array_equal(a, c)
-        if same:
-            raise Violation(key_other, _TEXTS["not_random"])
-
 
 # --------------------------------------------------------------------------- the plan
 def _deterministic(plan: PlanBuilder, rng) -> list[Spec]:
@@ -253,10 +153,6 @@ def _dots(rng, n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     return x, pos
 
 
-ROTATE_RANGE = (10, 25)  # max_left, max_right of the random_rotate probe
-ERASE_AREA, ERASE_ASPECT = (0.05, 0.2), (0.5, 2.0)
-
-
 def _random(plan: PlanBuilder, rng) -> None:
     a = plan.array
     seed = int(rng.integers(1 << 30))
@@ -291,163 +187,15 @@ def build(rng: np.random.Generator):
     return plan.build(), specs
 
 
-# --------------------------------------------------------------------------- property checks
-_W = {
-    "range01": {"ja": "値が [0, 1] の外にあります (最小 {lo:.3g}、最大 {hi:.3g})。np.clip(..., 0, 1) を忘れていませんか。",
-                "en": "values outside [0, 1] (min {lo:.3g}, max {hi:.3g}). Is the np.clip(..., 0, 1) missing?"},
-    "noise_std": {"ja": "加わったノイズの平均 {mean:.4f}、標準偏差 {std:.4f} が N(0, {want}²) と合いません。",
-                  "en": "the added noise has mean {mean:.4f} and standard deviation {std:.4f}, not N(0, {want}²)."},
-    "no_clip_seen": {"ja": "0.9 に標準偏差 0.5 のノイズを足しても 1 にクリップされた値がありません。",
-                     "en": "noise of standard deviation 0.5 added to 0.9 never got clipped to 1."},
-    "not_identity": {"ja": "角度の範囲が 0 なのに画像が変わりました (最大の差 {diff:.3g})。",
-                     "en": "a range of 0 degrees changed the image (largest difference {diff:.3g})."},
-    "dot_lost": {"ja": "画像 {i}: 中心から半径 {r:.1f} の点が回転後に半径 {r2:.1f} にあります (中心のまわりの回転なら変わりません)。",
-                 "en": "image {i}: a dot at radius {r:.1f} from the centre ends at radius {r2:.1f} (a rotation about the "
-                       "centre keeps it)."},
-    "angle_range": {"ja": "画像 {i} の回転角 {angle:.1f}° が範囲 [-{left}, {right}] の外です。",
-                    "en": "image {i} turned by {angle:.1f}°, outside [-{left}, {right}]."},
-    "one_angle": {"ja": "{n} 枚の回転角がほとんど同じです (標準偏差 {std:.2f}°)。角度は画像ごとに引きます。",
-                  "en": "the {n} images turned by nearly the same angle (standard deviation {std:.2f}°): draw one angle "
-                        "per image."},
-    "one_side": {"ja": "{n} 枚が全部同じ向きに回りました。左右どちらにも回るはずです。",
-                 "en": "all {n} images turned the same way; both directions should occur."},
-    "erase_channels": {"ja": "画像 {i}: チャンネルによって消した場所が違います (全チャンネルを同じ長方形で消します)。",
-                       "en": "image {i}: the erased pixels differ between channels (erase the same rectangle in all)."},
-    "erase_value": {"ja": "画像 {i}: 消した画素の値が value={value} ではありません。",
-                    "en": "image {i}: the erased pixels are not value={value}."},
-    "erase_rect": {"ja": "画像 {i}: 変わった画素が 1 つの長方形になっていません。",
-                   "en": "image {i}: the changed pixels do not form one rectangle."},
-    "erase_area": {"ja": "画像 {i}: 消した長方形 {h}x{w} の面積比 {frac:.3f} が area={area} から遠すぎます。",
-                   "en": "image {i}: the erased {h}x{w} rectangle covers {frac:.3f} of the image, too far from "
-                         "area={area}."},
-    "erase_aspect": {"ja": "画像 {i}: 消した長方形 {h}x{w} の縦横比が aspect={aspect} から遠すぎます。",
-                     "en": "image {i}: the erased {h}x{w} rectangle's aspect ratio is too far from aspect={aspect}."},
-    "erase_rate": {"ja": "probability={p} で {n} 枚中 {k} 枚を消しました (期待はおよそ {want:.0f} 枚)。",
-                   "en": "with probability={p}, {k} of {n} images were erased (about {want:.0f} expected)."},
-}
-
-
-def _noise(arrays) -> None:
-    same_twice(arrays, "noise_a", "noise_b", "noise_c")
-    out = as_array(arrays("noise_a"), "noise_a", (4, 1, 25, 20))
-    d = out - 0.5
-    if abs(d.mean()) > 0.006 or not 0.046 <= d.std() <= 0.054:
-        raise Violation("noise_a", _W["noise_std"], mean=d.mean(), std=d.std(), want=0.05)
-    hi = as_array(arrays("noise_clip"), "noise_clip", (2, 2, 10, 10))
-    if hi.min() < 0 or hi.max() > 1:
-        raise Violation("noise_clip", _W["range01"], lo=hi.min(), hi=hi.max())
-    if not np.any(hi == 1.0):
-        raise Violation("noise_clip", _W["no_clip_seen"])
-    as_array(arrays("noise_f32"), "noise_f32", (1, 1, 5, 6))
-
-
-def _angles(out: np.ndarray, x: np.ndarray, key: str) -> np.ndarray:
-    """Rotation angles (degrees, counter-clockwise on screen) of the dots of ``x`` in ``out``."""
-    size = x.shape[-1]
-    c = (size - 1) / 2
-    rows, cols = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
-    angles = np.empty(len(x))
-    for i in range(len(x)):
-        r0, c0 = np.argwhere(x[i, 0] == 1)[0]
-        img = np.clip(out[i, 0], 0, None)
-        mass = img.sum()
-        r1, c1 = ((img * rows).sum() / mass, (img * cols).sum() / mass) if mass > 0.3 else (np.nan, np.nan)
-        before, after = np.hypot(r0 - c, c0 - c), np.hypot(r1 - c, c1 - c)
-        if not abs(after - before) <= 0.8:
-            raise Violation(key, _W["dot_lost"], i=i, r=before, r2=after)
-        a = np.degrees(np.arctan2(-(r1 - c), c1 - c) - np.arctan2(-(r0 - c), c0 - c))
-        angles[i] = (a + 180) % 360 - 180
-    return angles
-
-
-def _random_rotate(plan_arrays):
-    def judge(arrays) -> None:
-        same_twice(arrays, "rrot_a", "rrot_b", "rrot_c")
-        x = plan_arrays["x_dots"]
-        out = as_array(arrays("rrot_a"), "rrot_a", x.shape)
-        angles = _angles(out, x, "rrot_a")
-        left, right = ROTATE_RANGE
-        for i, angle in enumerate(angles):
-            if not -left - 2.5 <= angle <= right + 2.5:
-                raise Violation("rrot_a", _W["angle_range"], i=i, angle=angle, left=left, right=right)
-        if angles.std() < 3:
-            raise Violation("rrot_a", _W["one_angle"], n=len(angles), std=angles.std())
-        if np.all(angles > 0.5) or np.all(angles < -0.5):
-            raise Violation("rrot_a", _W["one_side"], n=len(angles))
-        x1 = plan_arrays["x_rrot_one"]
-        one = as_array(arrays("rrot_zero"), "rrot_zero", x1.shape)
-        if np.abs(one - x1).max() > 1e-6:
-            raise Violation("rrot_zero", _W["not_identity"], diff=np.abs(one - x1).max())
-    return judge
-
-
-def _rectangle(changed: np.ndarray):
-    """``(top, left, h, w)`` of the changed pixels when they form one filled rectangle, ``None``
-    when nothing changed; raises ``ValueError`` otherwise."""
-    if not changed.any():
-        return None
-    r, c = np.nonzero(changed)
-    top, left, h, w = r.min(), c.min(), r.max() - r.min() + 1, c.max() - c.min() + 1
-    if changed.sum() != h * w:
-        raise ValueError("not a rectangle")
-    return top, left, h, w
-
-
-def _erased(out: np.ndarray, x: np.ndarray, key: str) -> list:
-    """The rectangle erased in each image (``None``: untouched), every property checked."""
-    rects = []
-    for i in range(len(x)):
-        changed = out[i] != x[i]
-        if not all(np.array_equal(changed[0], ch) for ch in changed[1:]):
-            raise Violation(key, _W["erase_channels"], i=i)
-        if np.any(out[i][changed] != 0.0):
-            raise Violation(key, _W["erase_value"], i=i, value=0.0)
-        try:
-            rects.append(_rectangle(changed[0]))
-        except ValueError:
-            raise Violation(key, _W["erase_rect"], i=i) from None
-    return rects
-
-
-def _random_erasing(plan_arrays):
-    def judge(arrays) -> None:
-        same_twice(arrays, "erase_a", "erase_b", "erase_c")
-        x = plan_arrays["x_erase"]
-        rects = _erased(as_array(arrays("erase_a"), "erase_a", x.shape), x, "erase_a")
-        h_img, w_img = x.shape[2:]
-        for i, rect in enumerate(rects):
-            if rect is None:
-                continue
-            _, _, h, w = rect
-            frac = h * w / (h_img * w_img)
-            if not ERASE_AREA[0] * 0.5 <= frac <= ERASE_AREA[1] * 1.6:
-                raise Violation("erase_a", _W["erase_area"], i=i, h=h, w=w, frac=frac, area=ERASE_AREA)
-            if not ERASE_ASPECT[0] / 2.5 <= h / w <= ERASE_ASPECT[1] * 2.5:
-                raise Violation("erase_a", _W["erase_aspect"], i=i, h=h, w=w, aspect=ERASE_ASPECT)
-        k = sum(r is not None for r in rects)
-        if not 0.35 * len(x) <= k <= 0.65 * len(x):
-            raise Violation("erase_a", _W["erase_rate"], p=0.5, n=len(x), k=k, want=0.5 * len(x))
-        xs = plan_arrays["x_erase_small"]
-        always = _erased(as_array(arrays("erase_always"), "erase_always", xs.shape), xs, "erase_always")
-        if any(r is None for r in always):
-            raise Violation("erase_always", _W["erase_rate"], p=1.0, n=len(xs), k=sum(r is not None for r in always),
-                            want=len(xs))
-        never = _erased(as_array(arrays("erase_never"), "erase_never", xs.shape), xs, "erase_never")
-        if any(r is not None for r in never):
-            raise Violation("erase_never", _W["erase_rate"], p=0.0, n=len(xs), k=sum(r is not None for r in never),
-                            want=0)
-    return judge
-
-
 def extra_checks(ctx: Context) -> list[CheckResult]:
     """The random operations, judged by properties."""
     arrays = ctx.plan.arrays
     check = functools.partial(property_check, ctx)
     return [
         check(Spec("gaussian_noise.random", 1, hint=_H["noise"]),
-              ("noise_a", "noise_b", "noise_c", "noise_clip", "noise_f32"), _noise),
+              ("noise_a", "noise_b", "noise_c", "noise_clip", "noise_f32"), noise),
         check(Spec("random_rotate.properties", 2, hint=_H["random_rotate"]),
-              ("rrot_a", "rrot_b", "rrot_c", "rrot_zero"), _random_rotate(arrays)),
+              ("rrot_a", "rrot_b", "rrot_c", "rrot_zero"), random_rotate(arrays)),
         check(Spec("random_erasing.properties", 2, hint=_H["random_erasing"]),
-              ("erase_a", "erase_b", "erase_c", "erase_always", "erase_never"), _random_erasing(arrays)),
+              ("erase_a", "erase_b", "erase_c", "erase_always", "erase_never"), random_erasing(arrays)),
     ]
