@@ -2,9 +2,10 @@
 ``ImageDataGenerator.apply_transform`` and ``flow``), in NumPy, vectorised over the batch.
 
 The exact semantics (shapes, pixel centres, interpolation, fill, draws) are fixed in
-``docs/augmentation.md``; this module is that document in code. It is longer than the usual
-~300 lines because both exercises share one sampler (``_sample``) whose boundary modes must
-stay in one place to stay consistent with scipy's and PIL's.
+``docs/augmentation.md``; this module is that document in code.
+
+Long because both exercises share one sampler (``_sample``) whose boundary modes must stay in
+one place to stay consistent with scipy's and PIL's.
 
 - 4_8 works on NCHW batches ``(N, C, H, W)`` like the rest of the course. Geometric operations
   sample bilinearly with PIL's border rule (the image covers ``[-0.5, H - 0.5]``; neighbours are

