@@ -71,7 +71,8 @@ def test_sweep_removes_dead_owners_only(tmp_path):
     assert not any(p.exists() for p in removed)
 
 
-def test_made_folders_are_owned_and_removed(tmp_path, monkeypatch):
+def test_made_folders_are_owned_and_removed(private_tmp, monkeypatch):
+    tmp_path = private_tmp  # short: a pytest-xdist worker's tmp_path can be too long a root (MAX_ROOT_LENGTH)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # as $TMPDIR would
     with tempdirs.temporary("grader") as path:
         assert path.parent == tmp_path and path.name.startswith("day4-grader-")
@@ -145,6 +146,211 @@ def test_workers_and_their_folders_go_with_the_coordinator(private_tmp, signum):
                 os.kill(int(line.split(":")[0]), signal.SIGKILL)
             except OSError:
                 pass
+
+
+# ---- Ctrl-C at the moment that hung (no kernel) ----------------------------------------------
+# An interrupt raised while the coordinator's main thread held a Future's lock (taken in
+# concurrent.futures.wait, Future.running, Future.result...) left that lock taken: the pool's
+# manager thread then waited on it for good, and so did the interpreter's exit, which joins that
+# thread. Here every future's lock delivers a Ctrl-C (signal.raise_signal: the handler runs before
+# it returns) the n-th time the main thread takes one, once the run reaches a given point: at
+# the start (the workers are starting), after the first result, after a hung task's pool was
+# replaced. The coordinator must then exit with 130 and leave no worker.
+
+_TRIPPING = """
+import os, signal, sys, threading, time
+from concurrent.futures import _base
+from grader.classroom.runner import Job, RunOptions, Runner
+
+TRIP_AT, WHEN = int(sys.argv[1]), sys.argv[2]
+MAIN = threading.main_thread()
+state = {"armed": WHEN == "start", "taken": 0, "tripped": False}
+
+
+def trip():
+    if state["armed"] and not state["tripped"] and threading.current_thread() is MAIN:
+        state["taken"] += 1
+        if state["taken"] == TRIP_AT:
+            state["tripped"] = True
+            frames, f = [], sys._getframe(2)
+            while f is not None and len(frames) < 4:
+                frames.append(f"{f.f_code.co_name}:{f.f_lineno}")
+                f = f.f_back
+            print("tripped in", " < ".join(frames), flush=True)
+            signal.raise_signal(signal.SIGINT)
+
+
+class TrippingLock:
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._is_owned = self._lock._is_owned
+        self._release_save = self._lock._release_save
+        self._acquire_restore = self._lock._acquire_restore
+
+    def acquire(self, blocking=True, timeout=-1):
+        taken = self._lock.acquire(blocking, timeout)
+        if taken:
+            trip()
+        return taken
+
+    def release(self):
+        self._lock.release()
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self._lock.release()
+
+
+_init = _base.Future.__init__
+
+
+def _tripping_init(self):
+    _init(self)
+    self._condition = threading.Condition(TrippingLock())
+
+
+_base.Future.__init__ = _tripping_init
+
+
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+class Napper(Runner):
+    def _submit(self, pool, job):
+        return pool.submit(nap, job.seed / 1000)
+
+    def bound(self, exercise):
+        return 2.0
+
+
+if __name__ == "__main__":
+    jobs = [Job("hung", "x", 600_000)] + [Job(f"quick{i}", "x", 50) for i in range(60)]
+    print("workers", flush=True)
+    try:
+        for outcome in Napper(RunOptions(workers=2, lang="en", prewarm=False)).run(jobs):
+            if WHEN == "result" or (WHEN == "replaced" and outcome.timed_out):
+                state["armed"] = True
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(130)
+    print("not interrupted", flush=True)
+"""
+
+
+@pytest.mark.parametrize("when, trip_at", [("start", 1), ("start", 3), ("result", 1), ("result", 2), ("result", 5),
+                                           ("replaced", 1), ("replaced", 3)])
+def test_ctrl_c_while_a_future_is_locked_still_ends_the_coordinator(private_tmp, when, trip_at):
+    script = private_tmp / "coordinator.py"
+    script.write_text(_TRIPPING)
+    env = dict(os.environ, TMPDIR=str(private_tmp), PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, str(script), str(trip_at), when], env=env, cwd=private_tmp,
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen: dict[int, float] = {}
+    try:
+        assert proc.stdout.readline() == "workers\n"
+        while proc.poll() is None and len(seen) < 2:  # the workers (and the forkserver, the tracker)
+            try:
+                for p in psutil.Process(proc.pid).children(recursive=True):
+                    seen.setdefault(p.pid, p.create_time())
+            except psutil.Error:
+                pass
+            time.sleep(0.01)
+        try:
+            out, err = proc.communicate(timeout=GONE_WITHIN)  # a liveness bound: it takes well under a second
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the interrupted coordinator hung ({when}, lock {trip_at})")
+        assert "tripped in" in out, (out, err)  # the Ctrl-C came while the main thread held a future's lock
+        assert proc.returncode == 130 and out.rstrip().endswith("interrupted"), (out, err)
+        assert "Traceback" not in err, err
+        left = _wait_all_gone(seen, str(private_tmp))
+        assert not left, "\n".join(left)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+        for line in _left(seen, str(private_tmp)):
+            try:
+                os.kill(int(line.split(":")[0]), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def test_an_interrupt_inside_a_deferred_block_is_held_then_raised():
+    from grader.classroom.lifeline import deferred_interrupts, signals_interrupt
+
+    term_default = signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("this process has its own SIGINT handler")
+    rung, reached = [], []
+    with signals_interrupt(sigint=True):
+        with pytest.raises(KeyboardInterrupt):
+            with deferred_interrupts(wake=lambda: rung.append(1)):
+                signal.raise_signal(signal.SIGINT)  # the handler runs before this returns: held
+                reached.append("after the signal")
+                with deferred_interrupts():  # nested: no effect
+                    pass
+                reached.append("after the nested block")
+        assert reached == ["after the signal", "after the nested block"] and rung == [1]
+        with pytest.raises(KeyboardInterrupt):  # outside a block: at once
+            signal.raise_signal(signal.SIGINT)
+        with deferred_interrupts():  # nothing held from before
+            pass
+        if term_default:  # else signals_interrupt leaves SIGTERM alone
+            with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+                with deferred_interrupts():
+                    signal.raise_signal(signal.SIGTERM)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back
+    assert (signal.getsignal(signal.SIGTERM) == signal.SIG_DFL) == term_default
+
+
+_BARRAGE = """
+import os, signal, sys, time
+from grader.classroom.lifeline import LocalPool
+
+got = []
+signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))  # this one goes on: its helpers are tested
+if __name__ == "__main__":
+    print("ready", flush=True)
+    while not got:
+        time.sleep(0.001)
+    pool = LocalPool(2)  # starts the forkserver (and the resource tracker), which start the workers
+    pids = [pool.submit(os.getpid).result() for _ in range(4)]
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the barrage goes on while this exits
+    print("done", len(pids) == 4, len(got) > 1, flush=True)
+    pool.shutdown()
+"""
+
+
+def test_ctrl_c_while_the_pool_starts_kills_no_helper(private_tmp):
+    """Ctrl-C reaches the whole process group: one that came while the forkserver or a worker
+    was starting (before it ignores SIGINT) killed it with a traceback. Here SIGINT is sent to
+    the group every few milliseconds for as long as the pool starts and runs; the coordinator
+    ignores it (only its helpers are tested): every task must still run, with no traceback."""
+    script = private_tmp / "coordinator.py"
+    script.write_text(_BARRAGE)
+    env = dict(os.environ, TMPDIR=str(private_tmp), PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=private_tmp, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "ready\n"
+        started = time.monotonic()
+        while proc.poll() is None and time.monotonic() - started < GONE_WITHIN:  # a liveness bound
+            try:
+                os.killpg(proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                break
+            time.sleep(0.002)
+        out, err = proc.communicate(timeout=GONE_WITHIN)
+        assert proc.returncode == 0 and out.strip() == "done True True", (out, err)
+        assert "Traceback" not in err, err
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
 
 
 # ---- killing a real batch ------------------------------------------------------------------

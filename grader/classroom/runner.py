@@ -13,25 +13,24 @@ back each result as it ends. ``grader grade`` (:mod:`grader.classroom.batch`), `
 - **Interrupts**: Ctrl-C, SIGTERM, SIGHUP (in the main thread: :func:`grader.classroom.lifeline.signals_interrupt`)
   or :meth:`Runner.stop` (another thread) stop the pool at once; results already handed out stay
   with the caller, who decides what to keep (``grader grade`` exits 130).
+- **The loop** over a pool (bounds, replacement, interrupts held while it touches the futures):
+  :func:`grader.classroom.bounded.bounded_results`.
 """
 from __future__ import annotations
 
 import os
-import threading
-import time
-from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
+from grader.classroom.bounded import Pools, bounded_results
 from grader.errors import NotebookError
-from grader.kernel.limits import Limits, kill_tree
+from grader.kernel.limits import Limits
 
 __all__ = ["Job", "RunOptions", "Outcome", "Runner", "run_jobs", "grade_job", "make_pool", "task_bound",
            "bounded_results", "TASK_MARGIN"]
 
 TASK_MARGIN = 60.0  # seconds a worker gets beyond a notebook's deadline and kernel start-up
-_POLL = 1.0
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: a job is one submission of one run
@@ -137,94 +136,6 @@ def task_bound(options, exercise: str) -> float:
     return limits.deadline + limits.startup_timeout + TASK_MARGIN
 
 
-class _Clock:
-    """When each task started: at most ``slots`` run at once (a pool hands out one more task
-    than it has workers), so a task's clock starts once it runs and a slot is free for it."""
-
-    def __init__(self, slots: int | None):
-        self.slots, self.started = slots, {}
-
-    def overdue(self, pending: dict, bound) -> list:
-        if self.slots is None:  # no bound (a Dask cluster: its queue and its workers are its own)
-            return []
-        now = time.monotonic()
-        for future in pending:
-            if future not in self.started and future.running() and len(self.started) < self.slots:
-                self.started[future] = now
-        return [f for f, t in self.started.items() if f in pending and now - t > bound(pending[f])]
-
-    def forget(self, future) -> None:
-        self.started.pop(future, None)
-
-
-def _stop_pool(pool) -> None:
-    """Stop a pool at once (:meth:`LocalPool.stop`: its workers clean up and go, or are
-    killed) and make sure its worker processes and the kernels below them are gone."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    if hasattr(pool, "stop"):
-        pool.stop()
-    else:
-        pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        kill_tree(process.pid)
-
-
-class _Pools:
-    """The run's current pool, replaced when a task overruns; :meth:`stop` (any thread) ends it."""
-
-    def __init__(self, make):
-        self.make, self.pool, self.stopped, self.lock = make, None, False, threading.Lock()
-
-    def new(self):
-        with self.lock:
-            if self.stopped:
-                raise KeyboardInterrupt("stopped")
-            self.pool = self.make()
-            return self.pool
-
-    def replace(self):
-        _stop_pool(self.pool)
-        return self.new()
-
-    def stop(self) -> None:
-        with self.lock:
-            self.stopped = True
-            pool = self.pool
-        if pool is not None:
-            pool.stop() if hasattr(pool, "stop") else pool.shutdown(wait=False, cancel_futures=True)
-
-
-def bounded_results(make_pool, jobs, submit, bound, slots: int | None, pools: _Pools | None = None):
-    """Run every job as ``submit(pool, job)`` on a pool from ``make_pool()``; yield ``(job,
-    future)`` as each ends, or ``(job, None)`` for a job that did not end within ``bound(job)``
-    seconds of its start: then the pool's processes are killed and a new pool runs the jobs
-    still pending. No job can hold up the others for longer than its bound. ``slots``: how
-    many jobs run at once (``None``: no bound). ``pools``: lets another thread stop the run."""
-    pools = pools or _Pools(make_pool)
-    pool = pools.new()
-    try:
-        pending = {submit(pool, job): job for job in jobs}
-        clock = _Clock(slots)
-        while pending and not pools.stopped:
-            done, _ = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
-            for future in [f for f in pending if f in done]:  # those that ended together: in submitted order
-                clock.forget(future)
-                yield pending.pop(future), future
-            late = clock.overdue(pending, bound)
-            if late and not pools.stopped:
-                for future in late:
-                    yield pending.pop(future), None
-                pool = pools.replace()
-                pending, clock = {submit(pool, job): job for job in pending.values()}, _Clock(slots)
-    except BaseException:  # interrupted (Ctrl-C, SIGTERM, SIGHUP): stop now, do not wait for the class
-        pools.stop()
-        raise
-    if pools.stopped:
-        pools.stop()
-    else:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 # ---------------------------------------------------------------- the runner
 
 class Runner:
@@ -233,7 +144,7 @@ class Runner:
 
     def __init__(self, options: RunOptions):
         self.options = options
-        self._pools = _Pools(lambda: make_pool(options))
+        self._pools = Pools(lambda: make_pool(options))
         self._bounds: dict[str, float] = {}
 
     def bound(self, exercise: str) -> float:
@@ -258,14 +169,16 @@ class Runner:
 
     def run(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         """Grade ``jobs`` (the longest first); yield each :class:`Outcome` as its job ends."""
-        from grader.classroom.lifeline import signals_interrupt
+        from grader.classroom.lifeline import deferred_interrupts, signals_interrupt
 
         order = sorted(jobs, key=lambda j: -self.bound(j.exercise))  # stable: the caller's order otherwise
         slots = None if self.options.scheduler else self.options.workers
         with signals_interrupt():  # SIGTERM/SIGHUP take Ctrl-C's way out (main thread only)
             for job, future in bounded_results(None, order, self._submit, lambda j: self.bound(j.exercise),
                                                slots, self._pools):
-                yield self._outcome(job, future)
+                with deferred_interrupts():  # reads the future (its lock): not to be left halfway
+                    outcome = self._outcome(job, future)
+                yield outcome
 
     def stop(self) -> None:
         """End the run now: cancel what has not started, stop the workers and their kernels."""
