@@ -90,6 +90,7 @@ def corpus_results(request):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("corpus")  # under pytest-xdist all on one worker: corpus_results grades them once
 @pytest.mark.parametrize("seed", [PUBLIC_SEED, OTHER_SEED], ids=["public", "other"])
 @pytest.mark.parametrize("spec", SPECS, ids=_id)
 def test_corpus_notebook_grades_as_expected(spec, seed, corpus_results):

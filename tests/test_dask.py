@@ -21,7 +21,8 @@ from grader.cli.commands import main
 from nbfactory import make_notebook
 from test_grader_4_4 import COL2IM, IM2COL
 
-pytestmark = pytest.mark.slow
+# under pytest-xdist the module on one worker: one LocalCluster (two at once fight over a port)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dask")]
 SEED = 7
 OPTIONS = BatchOptions(workers=2, seed=SEED, exercises=("4_4",), lang="en", progress=False)
 EXPECTED_SCORE = {True: 10.0, False: 7.0}

@@ -227,7 +227,7 @@ def test_a_class_is_graded_with_the_grid_and_the_leaderboard(tmp_path):
 
 @pytest.mark.slow
 def test_the_source_notebook_scores_full_marks(committed_grading):
-    result, _ = committed_grading("source", SOURCE.stem, 11)  # shared with test_exercises
+    result, _ = committed_grading("source", SOURCE.stem)  # the public seed: shared with test_exercises, test_ci
     assert result.score == result.max_score == full("4_10"), [(c.id, c.message) for c in result.checks if not c.passed]
     check = next(c for c in result.checks if c.id == "network.hidden_accuracy")
     assert check.details["accuracy"] >= ex4_10.FULL_ACCURACY
@@ -245,6 +245,6 @@ def test_grader_exercises_lists_4_10(capsys):
 
 @pytest.mark.slow
 def test_the_released_notebook_scores_zero(committed_grading):
-    result, _ = committed_grading("trainee", SOURCE.stem, 11)
+    result, _ = committed_grading("trainee", SOURCE.stem)  # the public seed: shared with test_exercises, test_ci
     assert result.score == 0 and result.max_score == 12
     assert {c.id for c in result.checks if c.status == "error"} == AUGMENT_CHECKS  # NotImplementedError
