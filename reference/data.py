@@ -354,6 +354,9 @@ def _decode_pickle(resource):
     return (np.concatenate([x1, x2]), np.concatenate([t1, t2])), (x3, t3)
 
 
+_ROWS_AT_ONCE = 5000
+
+
 def _pickle_part(x, t, where):
     """Float (N, 784) pixel/256 images, int (N,) labels -> uint8 (N, 28, 28) images, (N,) labels."""
     if not (isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.shape[1:] == (784,)):
@@ -362,14 +365,17 @@ def _pickle_part(x, t, where):
     if not (isinstance(t, np.ndarray) and t.dtype.kind in "iu" and t.shape == (len(x),)):
         raise MnistFormatError(f"{where}: wrong labels: expected an int ({len(x)},) array, "
                                f"got {_describe(t)}")
-    scaled = x * 256
-    rounded = np.rint(scaled)
-    exact = np.isfinite(scaled).all() and np.abs(scaled - rounded).max(initial=0) < 1e-3
-    if not (exact and rounded.min(initial=0) >= 0 and rounded.max(initial=0) <= 255):
-        raise MnistFormatError(f"{where}: pixel values are not k/256 for integers k in 0..255 "
-                               f"(min {x.min()}, max {x.max()})")
+    images = np.empty(x.shape, dtype=np.uint8)
+    for start in range(0, len(x), _ROWS_AT_ONCE):  # in blocks: the float temporaries stay small
+        scaled = x[start:start + _ROWS_AT_ONCE] * 256
+        rounded = np.rint(scaled)
+        exact = np.isfinite(scaled).all() and np.abs(scaled - rounded).max(initial=0) < 1e-3
+        if not (exact and rounded.min(initial=0) >= 0 and rounded.max(initial=0) <= 255):
+            raise MnistFormatError(f"{where}: pixel values are not k/256 for integers k in 0..255 "
+                                   f"(min {x.min()}, max {x.max()})")
+        images[start:start + _ROWS_AT_ONCE] = rounded
     _check_labels(t, where)
-    return rounded.astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE), t.astype(np.uint8)
+    return images.reshape(-1, IMAGE_SIZE, IMAGE_SIZE), t.astype(np.uint8)
 
 
 def _describe(value):

@@ -20,6 +20,7 @@ lives outside the package is one more entry of :data:`DATASETS`.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -82,6 +83,13 @@ def visible_folder(dataset: KernelDataset) -> Path | None:
     if folder.is_dir():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+    # one process builds it (reading MNIST costs a few hundred MB); the others wait, then use it
+    with open(folder.parent / f".{folder.name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return folder if folder.is_dir() else _build(dataset, folder)
+
+
+def _build(dataset: KernelDataset, folder: Path) -> Path | None:
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
         dataset.build(staging)
