@@ -1,3 +1,4 @@
+import atexit
 import os
 import shutil
 import sys
@@ -62,13 +63,13 @@ def _remove_worker_tmpdir() -> None:
     shutil.rmtree(WORKER_TMPDIR, ignore_errors=True)
 
 
-def pytest_unconfigure(config):
-    if WORKER_TMPDIR is not None:
-        _remove_worker_tmpdir()
-        if WORKER_TMPDIR.exists():
-            import atexit
-
-            atexit.register(_remove_worker_tmpdir)
+if WORKER_TMPDIR is not None:
+    # removed at the worker's exit, after multiprocessing's own clean-up of its pymp-* folder in
+    # there: atexit runs handlers last-registered first, and multiprocessing registers its own
+    # when first imported, later than this (removing the folder at pytest_unconfigure made that
+    # clean-up print a FileNotFoundError traceback per worker)
+    assert "multiprocessing.util" not in sys.modules, "conftest must register its clean-up first"
+    atexit.register(_remove_worker_tmpdir)
 
 
 def session_shared_dir(tmp_path_factory) -> Path:
