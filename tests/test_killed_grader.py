@@ -33,6 +33,15 @@ START_WITHIN = 240.0  # seconds for the first notebook to be in flight with a pr
 
 # ---- the sweep's rules (no kernel) ---------------------------------------------------------
 
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child before it runs: SIGINT with its default disposition and not blocked, as in
+    a terminal's foreground job. A disposition and a signal mask are inherited: a pytest started
+    by a non-interactive shell in the background (or by a tool that ignores SIGINT) passes SIGINT
+    ignored to its children, Python then keeps it ignored, and Ctrl-C (rightly) does nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
 def _folder(where: Path, kind: str, owner: dict | None) -> Path:
     path = Path(tempfile.mkdtemp(prefix=f"day4-{kind}-", dir=where))
     if owner is not None:
@@ -121,7 +130,7 @@ def test_workers_and_their_folders_go_with_the_coordinator(private_tmp, signum):
     report.mkdir()
     env = dict(os.environ, TMPDIR=str(private_tmp))
     proc = subprocess.Popen([sys.executable, str(script), str(report)], env=env, cwd=private_tmp,
-                            start_new_session=True, stdout=subprocess.DEVNULL)
+                            start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal, stdout=subprocess.DEVNULL)
     seen: dict[int, float] = {}
     try:
         started = time.monotonic()
@@ -248,7 +257,7 @@ def test_ctrl_c_while_a_future_is_locked_still_ends_the_coordinator(private_tmp,
     script.write_text(_TRIPPING)
     env = dict(os.environ, TMPDIR=str(private_tmp), PYTHONPATH=str(REPO))
     proc = subprocess.Popen([sys.executable, str(script), str(trip_at), when], env=env, cwd=private_tmp,
-                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen: dict[int, float] = {}
     try:
         assert proc.stdout.readline() == "workers\n"
@@ -333,7 +342,7 @@ def test_ctrl_c_while_the_pool_starts_kills_no_helper(private_tmp):
     script = private_tmp / "coordinator.py"
     script.write_text(_BARRAGE)
     env = dict(os.environ, TMPDIR=str(private_tmp), PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=private_tmp, start_new_session=True,
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=private_tmp, start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline() == "ready\n"
@@ -371,7 +380,7 @@ def _grade(submissions: Path, out: Path, tmp: Path, workers: int = 2) -> subproc
         return subprocess.Popen([sys.executable, "-m", "grader.cli.commands", "grade", str(submissions), "--out", str(out),
                                  "--workers", str(workers), "--lang", "en"],
                                 cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
 
 
 def _cmdline(p: psutil.Process) -> str:
