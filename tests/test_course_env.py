@@ -28,7 +28,7 @@ from grader.kernel.course_shim import SHIM_MODULES, withheld_names, write_shim
 from grader.kernel.env_cells import neutralise, neutralise_notebook
 from grader.grading.grade import grade_notebook
 from grader.grading.results import Status
-from nbfactory import by_id, make_notebook
+from nbfactory import make_notebook
 
 # ---------------------------------------------------------------- environment lines
 

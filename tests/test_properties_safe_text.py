@@ -17,7 +17,6 @@ import string
 import unicodedata
 
 import markupsafe
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
