@@ -76,3 +76,40 @@ def test_no_module_imports_the_runners_private_names():
                 if path.stem != node.module.split(".")[-1]:
                     found += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
     assert found == []
+
+
+class _PrewarmRecorder(Runner):
+    """Records the ``prewarm`` each job is submitted with; the task itself returns at once."""
+
+    def __init__(self, options):
+        super().__init__(options)
+        self.prewarm = {}
+
+    def _submit(self, pool, job):
+        runner = self
+
+        class Recording:
+            def submit(self, fn, *args, **kwargs):
+                runner.prewarm[job.tag] = kwargs["prewarm"]
+                return pool.submit(time.sleep, 0)
+
+        return super()._submit(Recording(), job)
+
+
+def test_no_worker_starts_a_kernel_it_will_not_use(tmp_path):
+    """A worker starts its next kernel while it grades, except during the run's last ``workers``
+    notebooks (in the run's order: the longest first), after which no worker needs one."""
+    def jobs(n):
+        return [Job(str(tmp_path / f"{i}.ipynb"), "4_7" if i == n - 1 else "4_4", 1, tag=i) for i in range(n)]
+
+    def warm(n, **options):
+        runner = _PrewarmRecorder(RunOptions(lang="en", **options))
+        list(runner.run(jobs(n)))
+        return runner.prewarm
+
+    # the 4_7 job runs first (the longest), then the 4_4 jobs in the caller's order
+    assert warm(5, workers=2) == {4: True, 0: True, 1: True, 2: False, 3: False}
+    assert warm(3, workers=1) == {2: True, 0: True, 1: False}
+    assert warm(2, workers=2) == {1: False, 0: False}
+    assert warm(1, workers=4) == {0: False}
+    assert warm(5, workers=2, prewarm=False) == dict.fromkeys(range(5), False)

@@ -5,7 +5,8 @@ back each result as it ends. ``grader grade`` (:mod:`grader.classroom.batch`), `
 - **Where**: local worker processes (:class:`grader.classroom.lifeline.LocalPool`: they die with the
   coordinator, however it dies, and leave no folder), or the Dask cluster of
   ``RunOptions.scheduler`` (:mod:`grader.classroom.distributed`). Each task is :func:`grade_job`.
-- **Prewarming**: a local worker starts its next kernel while a notebook runs (:mod:`grader.kernel.prewarm`).
+- **Prewarming**: a local worker starts its next kernel while a notebook runs (:mod:`grader.kernel.prewarm`),
+  except during the run's last ``workers`` notebooks, after which no worker needs another kernel.
 - **Order**: the longest first (by each job's bound), so a training exercise does not end the run alone.
 - **Per-notebook bound** (:func:`task_bound`): a local task that has not returned within its
   notebook's deadline, kernel start-up and a margin is reported as timed out, the pool's
@@ -146,6 +147,7 @@ class Runner:
         self.options = options
         self._pools = Pools(lambda: make_pool(options))
         self._bounds: dict[str, float] = {}
+        self._warm: set[Job] = set()  # the jobs during which a worker starts its next kernel
 
     def bound(self, exercise: str) -> float:
         if exercise not in self._bounds:
@@ -155,7 +157,7 @@ class Runner:
     def _submit(self, pool, job: Job):
         o = self.options
         return pool.submit(grade_job, job.path, job.exercise, job.seed, o.lang, limits=o.limits,
-                           prewarm=o.prewarm and not o.scheduler, kernel_python=o.kernel_python)
+                           prewarm=job in self._warm, kernel_python=o.kernel_python)
 
     def _outcome(self, job: Job, future) -> Outcome:
         if future is None:  # the worker hung: stopped and replaced
@@ -173,6 +175,7 @@ class Runner:
 
         order = sorted(jobs, key=lambda j: -self.bound(j.exercise))  # stable: the caller's order otherwise
         slots = None if self.options.scheduler else self.options.workers
+        self._warm = set(order[:max(0, len(order) - slots)]) if self.options.prewarm and slots else set()
         with signals_interrupt():  # SIGTERM/SIGHUP take Ctrl-C's way out (main thread only)
             for job, future in bounded_results(None, order, self._submit, lambda j: self.bound(j.exercise),
                                                slots, self._pools):

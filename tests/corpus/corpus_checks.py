@@ -1,16 +1,44 @@
-"""In-process checks of the corpus's own code against the independent loop oracle
-(tests/oracle.py, no ``reference``): the graded cells of a notebook are executed in a plain
-namespace (numpy, and for the book's layout the oracle's im2col/col2im standing in for
-``common.util``), then compared on small inputs that include the boundary cases (stride not
-dividing ``H + 2P - FH``, non-square shapes, N = 1, C > 1, integer and float32 inputs).
-Tolerance: float32 level, relative to the scale of the expected output."""
+"""The corpus's graded code in this process, two ways.
+
+- Against the independent loop oracle (tests/oracle.py, no ``reference``), to keep the corpus
+  honest: :func:`graded_namespace` executes the graded cells in a plain namespace (numpy, and
+  for the book's layout the oracle's im2col/col2im standing in for ``common.util``), then the
+  ``check_4_*`` compare on small inputs that include the boundary cases (stride not dividing
+  ``H + 2P - FH``, non-square shapes, N = 1, C > 1, integer and float32 inputs). Tolerance:
+  float32 level, relative to the scale of the expected output.
+- As the grader judges it, without a kernel: :func:`kernel_namespace` builds the namespace a
+  grading kernel gives the graded names (the kernel's own course shim for ``common.*`` and
+  ``dataset.*``, its ``reference`` refusals, the grader's reading of IPython syntax and its
+  environment-line neutralisation) and :func:`grade_like_the_kernel` grades it with the same
+  plan, checks, diagnosis and static scan as a grading (tests/test_corpus.py proves it gives
+  the kernel's verdict on the public seed).
+Over 250 lines: the six oracle checks and the kernel namespace belong together (one corpus)."""
 from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import dataclasses
+import importlib
+import sys
+import tempfile
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 import oracle
+from grader.course import checks
+from grader.grading.integrity import drop_confirmed, scan_notebook
+from grader.grading.ipython_syntax import python_source
+from grader.grading.results import GradingResult
+from grader.kernel.course_shim import write_shim
+from grader.kernel.env_cells import neutralise_notebook
+from grader.kernel.reference_names import WHOLE_MODULES
+from grader.kernel.reference_names import withheld_names as reference_withheld
+from inprocess import grade_in_process
 
 _RTOL = 1e-5
 
@@ -122,3 +150,113 @@ def check_4_6(ns, rng=None):
 
 ORACLE_CHECKS = {"4_1": check_4_1, "4_2": check_4_2, "4_3": check_4_3, "4_4": check_4_4, "4_5": check_4_5,
                  "4_6": check_4_6}
+
+
+# --- the namespace a grading kernel gives the notebook's graded names, in this process --------
+
+_SHIM_TOP = ("common", "dataset", "japanize_matplotlib")  # what the kernel's course folder holds
+TRAINED = "SimpleConvNet.trained_accuracy"  # needs the network the notebook trained in its kernel
+
+
+class _NoShell:
+    """``get_ipython()`` for cells run here: line magics and shell escapes (``%matplotlib``,
+    ``%load_ext``, ``!unzip``) do nothing; the public-seed kernel run shows they work there."""
+
+    def run_line_magic(self, *args, **kwargs):
+        return None
+
+    system = getoutput = run_cell_magic = run_line_magic
+
+
+def _as_python(source: str) -> str:
+    """A cell as the kernel runs it, in Python (the grader's own reading of IPython syntax): a
+    cell magic's body is run as code (``%%capture``, ``%%time``; ``%%writefile m.py`` of a module
+    the notebook then star-imports, which binds the same names)."""
+    code, embedded, magic = python_source(source)
+    return "\n".join(body for _, body in embedded) if magic is not None else code
+
+
+def _parsed(source: str) -> ast.Module:
+    try:
+        return ast.parse(source)
+    except SyntaxError:  # the cell fails in the kernel too
+        return ast.Module(body=[], type_ignores=[])
+
+
+def _needed_imports(source: str, used: set[str]) -> str:
+    """The top-level imports of a cell that bind a name the graded code uses (or ``*``)."""
+    keep = [s for s in _parsed(source).body if isinstance(s, (ast.Import, ast.ImportFrom))
+            and {(a.asname or a.name).split(".")[0] for a in s.names} & (used | {"*"})]
+    return "\n".join(ast.unparse(s) for s in keep)
+
+
+def _reference_import(withheld: frozenset[str]):
+    """``__import__`` refusing what the kernel's ``reference`` copy does not hold (names of
+    ``reference`` and its modules but ``data``, kept whole), as the kernel does."""
+    def __import__(name, globals=None, locals=None, fromlist=(), level=0):
+        module, _, sub = name.partition(".")
+        if level == 0 and module == "reference" and sub not in WHOLE_MODULES:
+            hidden = sorted(set(fromlist or ()) & withheld)
+            if hidden:
+                raise ImportError(f"cannot import name {hidden[0]!r} from {name!r}", name=name)
+        return builtins.__import__(name, globals, locals, fromlist, level)
+    return __import__
+
+
+@contextlib.contextmanager
+def course_shim(exercise: str):
+    """The kernel's book layout (``common.util``, ``common.layers``, ``dataset.mnist``...) importable
+    here: the very modules :func:`grader.kernel.course_shim.write_shim` writes for a grading of
+    ``exercise`` (its graded names withheld), on ``sys.path`` for the block, re-exporting this
+    process's ``reference`` (the kernel's is a copy of the same source)."""
+    graded = tuple(checks.load(exercise).GRADED)
+    with tempfile.TemporaryDirectory(prefix="corpus-shim-") as tmp:
+        write_shim(Path(tmp), exercise, graded, unavailable=reference_withheld(exercise))
+        saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k.partition(".")[0] in _SHIM_TOP}
+        sys.path.insert(0, tmp)
+        importlib.invalidate_caches()
+        try:
+            yield
+        finally:
+            sys.path.remove(tmp)
+            for k in [k for k in sys.modules if k.partition(".")[0] in _SHIM_TOP]:
+                del sys.modules[k]
+            sys.modules.update(saved)
+
+
+def kernel_namespace(spec) -> dict:
+    """The notebook's graded names as its grading kernel defines them, executed here: the
+    grader's own environment-line neutralisation, then the code cells up to the last graded one
+    in order, each graded cell whole and, of the others, the imports that bind a name the graded
+    code uses (``from common.util import im2col`` through the kernel's shim, ``from reference
+    import ...`` as the kernel's copy allows it). A cell that raises stops there and the next one
+    runs, as in a kernel. Not run: the other cells' statements (plots, timings, training)."""
+    nb = spec.to_notebook()
+    neutralise_notebook(nb)
+    cells = {i: _as_python(c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"}
+    graded = [cells[i] for i in spec.graded_cells]
+    used = {n.id for code in graded for n in ast.walk(_parsed(code)) if isinstance(n, ast.Name)}
+    ns = {"__name__": "__main__", "get_ipython": _NoShell,
+          "__builtins__": {**builtins.__dict__, "__import__": _reference_import(reference_withheld(spec.exercise))}}
+    with course_shim(spec.exercise), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a notebook's warnings are its own, as in a kernel
+        for i in sorted(c for c in cells if c <= max(spec.graded_cells)):
+            code = cells[i] if i in spec.graded_cells else _needed_imports(cells[i], used)
+            try:
+                exec(compile(code, f"<{spec.path} cell {i}>", "exec"), ns)
+            except Exception:  # noqa: BLE001 - recorded by the kernel run, here only its effect counts
+                continue
+    return ns
+
+
+def grade_like_the_kernel(spec, seed: int, lang: str = "en") -> GradingResult:
+    """The notebook graded in this process as :func:`grader.grading.grade.grade_parsed` grades it
+    in a kernel: :func:`kernel_namespace` probed with the same plan, checks and diagnosis
+    (``tests/inprocess.grade_in_process``), plus the static scan's flags (the scan reads the
+    source, never runs it). 4_7's ``trained_accuracy`` needs the network the notebook trains in
+    its kernel: it is left out."""
+    result = grade_in_process(spec.exercise, kernel_namespace(spec), seed, lang)
+    flagged = {f.name for f in result.flags}  # the probe's uses-reference flags (grade: ctx.flagged)
+    scan = drop_confirmed(scan_notebook(spec.to_notebook(), checks.load(spec.exercise).GRADED, lang), flagged)
+    return dataclasses.replace(result, checks=tuple(c for c in result.checks if c.id != TRAINED),
+                               flags=result.flags + scan)
