@@ -42,10 +42,16 @@ class Plan:
     arrays: dict = field(default_factory=dict)
 
     def step(self, key: str) -> dict:
-        for step in self.steps:
-            if step["key"] == key:
-                return step
-        raise KeyError(key)
+        by_key = self.__dict__.get("_by_key")
+        if by_key is None:  # built on first use (the plan is frozen): checks look steps up by key often
+            by_key = {}
+            for step in self.steps:
+                by_key.setdefault(step["key"], step)
+            object.__setattr__(self, "_by_key", by_key)
+        try:
+            return by_key[key]
+        except KeyError:
+            raise KeyError(key) from None
 
     def as_json(self) -> dict:
         return {"steps": list(self.steps), "reference_dir": REFERENCE_DIR}
@@ -65,6 +71,7 @@ class PlanBuilder:
 
     def __init__(self):
         self._steps: list[dict] = []
+        self._keys: set[str] = set()
         self._arrays: dict[str, np.ndarray] = {}
 
     def array(self, name: str, value) -> dict:
@@ -75,7 +82,7 @@ class PlanBuilder:
         return {ARRAY_REF: name}
 
     def _add(self, op: str, key: str, **fields) -> str:
-        if any(s["key"] == key for s in self._steps):
+        if key in self._keys:
             raise ValueError(f"duplicate step key {key!r}")
         step = {"key": key, "op": op}
         step.update({k: v for k, v in fields.items() if v not in (None, (), [], {})})
@@ -83,6 +90,7 @@ class PlanBuilder:
             if name in step:
                 step[name] = list(step[name])
         self._steps.append(step)
+        self._keys.add(key)
         return key
 
     def call(self, key, name, *args, track=(), watch=(), after=(), **kwargs) -> str:

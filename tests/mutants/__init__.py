@@ -9,6 +9,7 @@ that must get no catalogue diagnosis."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import import_module
 
 __all__ = ["Mutant", "MUTANTS", "BASES", "namespace", "cells"]
@@ -43,10 +44,16 @@ def cells(sources) -> list[str]:
     return [PRELUDE, *sources]
 
 
+@lru_cache(maxsize=None)
+def _compiled(source: str, name: str):
+    """The code object of one cell (immutable: compiled once, run in as many fresh namespaces as asked)."""
+    return compile(source, name, "exec")
+
+
 def namespace(sources) -> dict:
-    """The globals of a notebook made of ``sources`` (run in order, as cells)."""
+    """The globals of a notebook made of ``sources`` (run in order, as cells, in a fresh namespace)."""
     ns: dict = {"__name__": "__main__"}
-    exec(compile(PRELUDE, "<prelude>", "exec"), ns)
+    exec(_compiled(PRELUDE, "<prelude>"), ns)
     for i, source in enumerate(sources):
-        exec(compile(source, f"<cell {i}>", "exec"), ns)
+        exec(_compiled(source, f"<cell {i}>"), ns)
     return ns

@@ -75,10 +75,10 @@ def _jsonable_fields(fields: dict) -> dict:
 def step_problem(spec: Spec, ctx: Context, key: str):
     """``(status, message)`` when the step did not produce a comparable value, else ``None``."""
     info = ctx.got.step_status(key)
-    call = describe_step(ctx.plan, key)
     state = info.get("status")
     if state == "ok":
         return None
+    call = describe_step(ctx.plan, key)
     if state == "missing":
         return Status.MISSING, _keyed("missing", ctx.lang, name=ctx.plan.step(key).get("name"))
     if state == "missing-attr":

@@ -242,7 +242,9 @@ def _mnist_test() -> tuple[np.ndarray, np.ndarray]:
     """MNIST's 10,000 test images (float32, normalised) and labels, read-only."""
     from reference.data import load_mnist
 
-    (_, _), (x, t) = load_mnist(normalize=True, flatten=False, one_hot_label=False)
+    (_, _), (pixels, t) = load_mnist(normalize=False, flatten=False, one_hot_label=False)
+    x = pixels.astype(np.float32)  # normalised here, as load_mnist(normalize=True) does, for the
+    x /= 255                       # test split only (not 60,000 training images never used)
     x.flags.writeable = t.flags.writeable = False
     return x, t
 
