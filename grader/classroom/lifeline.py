@@ -196,6 +196,9 @@ class LocalPool(ProcessPoolExecutor):
             process.join(STOP_WAIT)
             if process.exitcode is None:
                 process.kill()  # its kernels still die (their parent-death signal)
+        manager = getattr(self, "_executor_manager_thread", None)
+        if manager is not None:  # it closes its wake-up pipe as it ends: not while the interpreter's
+            manager.join(STOP_WAIT)  # exit writes to it (CPython 3.11 checks, then writes: EBADF)
         tempdirs.sweep()  # whatever a worker could not remove
 
     def __exit__(self, exc_type, exc, tb):
