@@ -66,19 +66,27 @@ def histogram_uri(values, edges, xlabel: str, ylabel: str, title: str = "") -> s
     return _uri(fig)
 
 
-def curve_uri(name: str, values, lang: str) -> str | None:
-    """A training curve (``None`` entries skipped) with its axes and their labels, or ``None``
-    when fewer than two finite values are left."""
-    points = [(i, float(v)) for i, v in enumerate(values) if v is not None and math.isfinite(float(v))]
-    if len(points) < 2:
-        return None
-    fig = _figure(4.6, 2.4)
-    ax = fig.add_subplot()
+def _finite_points(values) -> list[tuple[int, float]]:
+    """``(epoch index, value)`` of a curve's finite values (``None`` entries skipped)."""
+    return [(i, float(v)) for i, v in enumerate(values or ()) if v is not None and math.isfinite(float(v))]
+
+
+def _draw_curve(ax, name: str, points: list, lang: str) -> None:
     ax.plot([p[0] for p in points], [p[1] for p in points], color="#4a7bd0", linewidth=1.2)
     ax.set_xlabel(text("plot_epoch", lang))
     ax.set_ylabel(text("plot_value", lang))
     ax.set_title(name, fontsize=10)
     ax.grid(alpha=0.3)
+
+
+def curve_uri(name: str, values, lang: str) -> str | None:
+    """A training curve (``None`` entries skipped) with its axes and their labels, or ``None``
+    when fewer than two finite values are left."""
+    points = _finite_points(values)
+    if len(points) < 2:
+        return None
+    fig = _figure(4.6, 2.4)
+    _draw_curve(fig.add_subplot(), name, points, lang)
     return _uri(fig)
 
 
@@ -86,20 +94,12 @@ def curves_uri(named: dict, lang: str) -> str | None:
     """Every training curve of one result in one figure (one axes each, side by side: one
     figure per notebook keeps a class's reports quick to write), or ``None`` when none has two
     finite values."""
-    series = {}
-    for name, values in named.items():
-        points = [(i, float(v)) for i, v in enumerate(values or ()) if v is not None and math.isfinite(float(v))]
-        if len(points) >= 2:
-            series[name] = points
+    series = {name: points for name, values in named.items() if len(points := _finite_points(values)) >= 2}
     if not series:
         return None
     fig = _figure(3.3 * len(series), 2.4)
     for ax, (name, points) in zip(fig.subplots(1, len(series), squeeze=False)[0], series.items()):
-        ax.plot([p[0] for p in points], [p[1] for p in points], color="#4a7bd0", linewidth=1.2)
-        ax.set_xlabel(text("plot_epoch", lang))
-        ax.set_ylabel(text("plot_value", lang))
-        ax.set_title(name, fontsize=10)
-        ax.grid(alpha=0.3)
+        _draw_curve(ax, name, points, lang)
     return _uri(fig)
 
 
