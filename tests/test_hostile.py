@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+import nbformat
 import psutil
 import pytest
 
@@ -248,3 +249,46 @@ def test_a_class_mixing_hostile_and_correct_trainees(tmp_path):
     assert marker_processes(cells["setsid_daemon"].markers) == []
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "erin" in index and "<script" not in index
+
+
+# a cell that goes on for ``stop_after`` seconds after its interrupt (SIGINT caught, not obeyed),
+# then ends by itself: nbclient first waits up to its iopub_timeout (2 s) for the cell's output to
+# end, and that wait counts in the grace (it used to be added to it: a loop ignoring SIGINT spun
+# for cell_timeout + 2 s + interrupt_grace)
+LINGERING = """import signal, time
+interrupted = []
+signal.signal(signal.SIGINT, lambda *args: interrupted.append(time.monotonic()))
+while not interrupted or time.monotonic() < interrupted[0] + {stop_after}:
+    time.sleep(0.01)"""
+
+
+@pytest.mark.parametrize("grace, stop_after, killed", [
+    (2.5, 4.0, True),   # ended after the grace (within grace + iopub_timeout): killed, the cell skipped
+    (3.0, 2.4, False),  # ended within the grace, after nbclient's wait for its output: kept
+    (2.0, 0.5, False),  # ended at once: kept
+], ids=["after-the-grace", "late-within-the-grace", "at-once"])
+def test_an_interrupted_cell_has_interrupt_grace_seconds_in_all(tmp_path, grace, stop_after, killed):
+    from grader.kernel.execute import run_notebook
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_code_cell(LINGERING.format(stop_after=stop_after)),
+                                         nbformat.v4.new_code_cell("print(x + 1)")])
+    limits = replace(LIMITS, cell_timeout=1, interrupt_grace=grace)
+    execution = run_notebook(nb, tmp_path, limits)
+    assert [(e.cell, e.kind) for e in execution.errors] == [(1, "timeout")], execution.errors
+    assert execution.restarts == int(killed)
+    assert nb.cells[2].outputs[0]["text"] == "2\n"  # the cell after it ran (again, in a fresh kernel)
+
+
+def test_cells_after_an_oversized_message_keep_their_output(tmp_path):
+    """An output message over ``message_bytes`` drops the grader's output connection (and the
+    cell's output is cut off); zmq does not connect it again by itself, so every later cell
+    waited 2 s for output that never came and lost what it printed. The socket is replaced."""
+    from grader.kernel.execute import run_notebook
+
+    cells = ["x = 1", "print('y' * 3_000_000)"] + [f"print('after', x + {i})" for i in range(3)]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    execution = run_notebook(nb, tmp_path, replace(LIMITS, message_bytes=2 * 2**20))
+    assert [(e.cell, e.kind) for e in execution.errors] == [(1, "output-limit")], execution.errors
+    assert execution.restarts == 0
+    assert [c.outputs[0]["text"] for c in nb.cells[2:]] == [f"after {1 + i}\n" for i in range(3)]

@@ -8,12 +8,15 @@ two modules talk to nbclient and jupyter_client).
   kernel sends.
 - :class:`OutputCappedClient` is nbclient with the grader's policies: errors collected,
   timeouts noted, outputs kept only up to the caps (per cell, per notebook) as they arrive; a
-  flood is cut off (the cell is interrupted) and recorded as an ``output-limit`` error.
+  flood is cut off (the cell is interrupted) and recorded as an ``output-limit`` error; an output
+  socket whose connection dropped is replaced before the next cell.
 - :class:`PromptClient` (the manager's client class) is ready without jupyter_client's final
   0.2 s wait for a silent IOPub.
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import signal
 import sys
@@ -35,6 +38,7 @@ from grader.grading.results import CellError
 __all__ = ["GraderKernelManager", "OutputCappedClient"]
 
 _TIMEOUT_NAME = "CellTimeoutError"
+_MONITORS = itertools.count()  # inproc addresses of the output sockets' monitors
 _QUEUED = 32  # ZMQ_RCVHWM: kernel messages waiting in the grader, each at most message_bytes
 
 
@@ -120,6 +124,9 @@ def _size(value, budget: int) -> int:
     return total
 
 
+PING_FLOOR = 0.25  # seconds an interrupted kernel gets to answer, however late it stopped
+
+
 class OutputCappedClient(NotebookClient):
     """nbclient with the grader's policies: errors collected (``errors``), timeouts noted
     (``timed_out``), outputs kept only up to the caps, and a ``ping`` to tell an interrupted
@@ -141,6 +148,8 @@ class OutputCappedClient(NotebookClient):
         self.monitor = None
         self.current_index = -2
         self.unfinished: int | None = None  # a timed out cell whose output may still be coming
+        self.interrupted_at: float | None = None  # when the last timed out cell was interrupted
+        self.iopub_lost = False  # the output socket's connection dropped (an oversized message)
 
     def _index(self, cell_index):
         return None if cell_index == self.probe_index else cell_index
@@ -202,7 +211,7 @@ class OutputCappedClient(NotebookClient):
         """Watch the output socket for connections dropped over an oversized message (a
         synchronous PAIR socket on the same zmq context, polled after each cell)."""
         socket = self.kc.iopub_channel.socket
-        address = f"inproc://day4-monitor-{id(self)}"
+        address = f"inproc://day4-monitor-{id(self)}-{next(_MONITORS)}"  # a replaced socket's may still be bound
         socket.monitor(address, zmq.EVENT_DISCONNECTED)
         self.monitor = zmq.Context.shadow(socket.context.underlying).socket(zmq.PAIR)
         self.monitor.connect(address)
@@ -219,7 +228,27 @@ class OutputCappedClient(NotebookClient):
         while self.monitor is not None and self.monitor.poll(0):
             dropped = recv_monitor_message(self.monitor)["event"] == zmq.EVENT_DISCONNECTED or dropped
         if dropped:
+            self.iopub_lost = True
             self.flood(self.unfinished if self.unfinished is not None else cell_index)
+
+    def reconnect_iopub(self, timeout: float) -> None:
+        """Between two cells, after a connection dropped over an oversized message: zmq does not
+        connect that socket again (libzmq 4.3), so every later cell waited ``iopub_timeout`` for
+        output that never came and lost what it printed. A new socket takes its place, and is
+        used once it receives (a ``kernel_info`` request's status, within ``timeout`` seconds;
+        a kernel that does not answer is the next cell's timeout)."""
+        self.iopub_lost = False
+        self.close_monitor()
+        old, self.kc._iopub_channel = self.kc._iopub_channel, None  # noqa: SLF001 - jupyter_client makes one on use
+        if old is not None:
+            with contextlib.suppress(zmq.ZMQError):
+                old.socket.disable_monitor()
+            old.close()
+        self.watch_iopub()  # the new socket (subscribed to everything), and its monitor
+        try:
+            run_sync(self.kc.wait_for_ready)(timeout=timeout)
+        except RuntimeError:
+            pass
 
     def process_message(self, msg, cell, cell_index):
         self.check_dropped(cell_index)
@@ -231,6 +260,21 @@ class OutputCappedClient(NotebookClient):
         # flood of oversized messages, which never reach ``output``
         self.check_dropped(self.current_index)
         await super()._async_check_alive()
+
+    async def _async_handle_timeout(self, timeout: int, cell=None):
+        self.interrupted_at = time.monotonic()  # nbclient interrupts the kernel now
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def grace_left(self, grace: float) -> float:
+        """How long to wait for an interrupted cell's kernel to answer: what is left of ``grace``
+        since the interrupt. nbclient has already waited up to ``iopub_timeout`` for the cell's
+        output to end; that wait is part of the grace, not added to it (a loop ignoring SIGINT
+        spun for the two). Output that ended sooner means the cell stopped: the kernel then only
+        has to answer, within the whole grace. At least :data:`PING_FLOOR`."""
+        since = time.monotonic() - self.interrupted_at if self.interrupted_at is not None else 0.0
+        if since < self.iopub_timeout:
+            return grace
+        return max(PING_FLOOR, grace - since)
 
     async def _async_ping(self, timeout: float) -> bool:
         """Whether the kernel answers a request within ``timeout`` seconds."""

@@ -8,7 +8,8 @@ folder. Cells run one by one with ``allow_errors``: an error is recorded with it
 execution goes on.
 
 - A cell that outlives its timeout is interrupted; if the kernel does not answer within
-  ``interrupt_grace`` (a loop that ignores SIGINT, or loops in C), its process tree is killed.
+  ``interrupt_grace`` of the interrupt (a loop that ignores SIGINT, or loops in C), its process
+  tree is killed (:meth:`grader.kernel.client.OutputCappedClient.grace_left`).
 - A cell that killed or hung the kernel is recorded and skipped: a fresh kernel runs the
   notebook again without it (at most ``restarts`` times), so the other cells still count.
 - The whole run has a wall-clock deadline, enforced from outside by a watchdog thread that
@@ -266,7 +267,9 @@ class _Run:
         except (DeadKernelError, CellTimeoutError):
             return ("timeout" if index in client.timed_out else "kernel-died"), index
         client.check_dropped(index)
-        if index in client.timed_out and not client.ping(self.limits.interrupt_grace):
+        if client.iopub_lost:
+            client.reconnect_iopub(self.limits.interrupt_grace)
+        if index in client.timed_out and not client.ping(client.grace_left(self.limits.interrupt_grace)):
             self._kill_hung()  # the interrupt did not stop it: a loop ignoring SIGINT, or in C
             return "timeout", index
         return None
