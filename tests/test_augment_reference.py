@@ -16,6 +16,9 @@ from PIL import Image
 from reference import augment as A
 from reference.katakana import load_katakana
 
+# under pytest-xdist the module runs on one worker: the module fixtures import Keras (with jax) and Augmentor
+pytestmark = pytest.mark.xdist_group("augment_reference")
+
 
 @pytest.fixture(scope="module")
 def glyphs():

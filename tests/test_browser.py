@@ -14,7 +14,8 @@ from nbfactory import make_notebook
 from pngcheck import png_stats
 from test_grader_4_4 import COL2IM, IM2COL
 
-pytestmark = pytest.mark.slow
+# under pytest-xdist the module runs on one worker: `reports` grades a class, `class_pages` writes pages
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -9,6 +9,9 @@ import pytest
 from reference import data
 from reference.data import MnistFormatError, MnistNotFoundError, load_mnist, write_idx
 
+# under pytest-xdist the module runs on one worker: the module fixtures read the whole of MNIST
+pytestmark = pytest.mark.xdist_group("data")
+
 IDX_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 # The standard MNIST class counts (LeCun's train-labels / t10k-labels files).

@@ -13,6 +13,9 @@ import pytest
 
 from reference.katakana import KATAKANA_CLASSES, katakana_manifest, load_katakana, load_katakana_hidden
 
+# under pytest-xdist the module runs on one worker: `raw` reads every Katakana split
+pytestmark = pytest.mark.xdist_group("katakana_data")
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -27,6 +27,10 @@ from inprocess import failed_ids, run_in_process
 from mutants import BASES, MUTANTS, cells, namespace
 from plan_runner_inprocess import SEED_INDEPENDENT, failed_checks
 
+# under pytest-xdist the module runs on one worker: the mutants' failing seeds and the plans are
+# cached per process, shared by two tests per mutant
+pytestmark = pytest.mark.xdist_group("public_seed")
+
 ROOT = Path(__file__).parents[1]
 SEEDS = tuple(range(1, 21))  # 20 grading seeds
 

@@ -21,6 +21,9 @@ from grader.errors import UsageError
 from grader.grading.notebook import EXERCISES, exercise_from_filename, identify_exercise
 from grader.grading.probe import expected_outputs
 
+# under pytest-xdist the module runs on one worker: `day5` pip-installs the example package once
+pytestmark = pytest.mark.xdist_group("registry")
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "day5_relu"
 GRADER = [sys.executable, "-m", "grader.cli.commands"]

@@ -13,6 +13,9 @@ import pytest
 from reference import train
 from reference.data import MnistNotFoundError, load_mnist
 
+# under pytest-xdist the module runs on one worker: `trained`, one real training run, is a module fixture
+pytestmark = pytest.mark.xdist_group("train_cli")
+
 EPOCH_LINE = re.compile(r"^epoch 1: loss (\d+\.\d+)  train acc (0\.\d{4}|1\.0000)  "
                         r"test acc (0\.\d{4}|1\.0000)  \((\d+\.\d) s\)$")
 FINAL_LINE = re.compile(r"^final: test accuracy (0\.\d{4}|1\.0000) \(\d+\.\d\d%\) after 1 epochs; "
