@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 from grader.kernel.limits import Limits
 
-LIMITS = Limits(cell_timeout=3, deadline=40, interrupt_grace=2, startup_timeout=30, disk_bytes=128 * 2**20)
+# every cell here but the hostile one runs in under 0.2 s alone (the probe with the zip bomb's
+# forged outputs included): 2 s leave a margin of ten on a loaded machine, and a hostile loop spins
+# until its timeout and the grace
+LIMITS = Limits(cell_timeout=2, deadline=40, interrupt_grace=2, startup_timeout=30, disk_bytes=128 * 2**20)
 SECRET_NAME, SECRET_VALUE = "DAY4_FAKE_SECRET", "hunter2-must-not-leak"
 
 
