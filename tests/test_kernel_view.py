@@ -219,7 +219,7 @@ print(json.dumps(seen))
 '''
 
 PACKAGES = r'''
-import json
+import json, sys
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -232,7 +232,10 @@ fig.savefig("plot.png")
 frame = pd.DataFrame({"a": [1, 2, 3]})
 print(json.dumps({"png": open("plot.png", "rb").read(8).hex(), "mean": float(frame["a"].mean()),
                   "corr": float(scipy.signal.correlate2d(np.ones((3, 3)), np.ones((2, 2)), mode="valid").sum()),
-                  "rotated": list(scipy.ndimage.rotate(np.ones((5, 5)), 30).shape)}))
+                  "rotated": list(scipy.ndimage.rotate(np.ones((5, 5)), 30).shape),
+                  # ipykernel started without its debugger (NOT_IN_KERNEL): debugpy was never imported
+                  "debugger": [m for m in ("debugpy.server", "_pydevd_bundle") if m in sys.modules]
+                              + ([] if get_ipython().kernel.__dict__.get("debugger") is None else ["kernel.debugger"])}))
 '''
 
 
@@ -368,7 +371,7 @@ def test_a_grading_kernel_sees_no_checkout_submissions_gradebook_or_graded_refer
 def test_course_packages_work_in_the_view(tmp_path):
     result, (seen,) = _grade_cells(tmp_path, "4_4", [IM2COL, COL2IM, PACKAGES])
     assert result.errors == () and result.score == full("4_4"), result.errors
-    assert seen == {"png": "89504e470d0a1a0a", "mean": 2.0, "corr": 16.0, "rotated": [7, 7]}
+    assert seen == {"png": "89504e470d0a1a0a", "mean": 2.0, "corr": 16.0, "rotated": [7, 7], "debugger": []}
 
 
 @pytest.mark.slow

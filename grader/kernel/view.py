@@ -2,7 +2,7 @@
 a fresh root (a tmpfs) that the kernel's launcher ``pivot_root``s into.
 
 Read-only: the interpreter (its prefixes and the ``sys.path`` entries the kernel imports from,
-minus site-packages folders it does not use), ``/usr`` and the ``/lib*``, ``/bin`` links, a
+minus site-packages folders it does not use and the packages of :data:`NOT_IN_KERNEL`), ``/usr`` and the ``/lib*``, ``/bin`` links, a
 few files of ``/etc`` (users, the loader's cache, time zone, fonts), ``/dev/null`` and the
 other harmless devices, the visible part of each kernel dataset (:mod:`grader.kernel.data`),
 the per-exercise copy of ``reference`` (:mod:`grader.kernel.reference_copy`) at the place where the
@@ -33,13 +33,17 @@ from grader.kernel.reference_copy import cache_root, reference_copy
 from grader.kernel.sandbox import needed_paths
 
 __all__ = ["view_config", "fill_reference", "grader_stub", "view_protections", "SYSTEM_DIRS", "ETC_FILES",
-           "DEVICES"]
+           "DEVICES", "NOT_IN_KERNEL"]
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("passwd", "group", "nsswitch.conf", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
              "timezone", "fonts", "mime.types", "os-release", "hosts", "host.conf", "gai.conf")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 STUB_VERSION = "1"
+# Packages a grading kernel never uses, masked (empty) in its view: ipykernel imports its debugger,
+# debugpy, at every start when it can (~0.05 core-s of the ~0.25 a kernel start costs); nobody
+# debugs a grading kernel, and ipykernel runs without it (``kernel_info`` says so).
+NOT_IN_KERNEL = ("debugpy",)
 _NEVER = ("/tmp", "/var/tmp", "/home", "/root", "/run", "/var", "/etc", "/dev", "/proc", "/sys")  # never bound whole
 _STUB = '''"""Stand-in for the grader package inside a grading kernel: nothing of the grader is
 importable here. ``selfcheck()`` only says that it is skipped."""
@@ -126,13 +130,14 @@ def _reference_folder(workdir: Path) -> Path:
     return Path(workdir).parent / "view" / "reference"
 
 
-def _package_data(dirs) -> list[str]:
-    """Full datasets that packages ship (:data:`grader.kernel.data.PACKAGE_DATA`) in any
-    site-packages below ``dirs`` (a ``--kernel-python`` environment's too)."""
+def _package_data(dirs, relatives=PACKAGE_DATA) -> list[str]:
+    """Full datasets that packages ship (:data:`grader.kernel.data.PACKAGE_DATA`; or the
+    ``relatives`` given) in any site-packages below ``dirs`` (a ``--kernel-python``
+    environment's too)."""
     found = []
     for top in dirs:
         for pattern in ("", "lib*/python3*/*-packages/", "lib/python3/dist-packages/"):
-            for relative in PACKAGE_DATA:
+            for relative in relatives:
                 found += [os.path.realpath(p) for p in glob.glob(os.path.join(top, pattern, relative))]
     return found
 
@@ -191,6 +196,7 @@ def view_config(workdir: Path, kernel_paths=()) -> dict:
            for folder, which in _installed_packages(targets + list(kernel_paths), project)]
     masks = [h for h in hidden if any(_under(h, t) for t in targets)]
     masks += _unused_site_packages(targets) + _package_data(targets + list(kernel_paths))
+    masks += _package_data(targets + list(kernel_paths), NOT_IN_KERNEL)
     return {"newroot": str(reference_dir.parent / "newroot"), "ro": ro, "masks": sorted(set(masks)), "links": links,
             "excluded": sorted(set(excluded) | {"/", *_NEVER}), "env": env,
             "devices": [f"/dev/{d}" for d in DEVICES if os.path.exists(f"/dev/{d}")]}
