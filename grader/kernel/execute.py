@@ -267,11 +267,11 @@ class _Run:
         except (DeadKernelError, CellTimeoutError):
             return ("timeout" if index in client.timed_out else "kernel-died"), index
         client.check_dropped(index)
-        if client.iopub_lost:
-            client.reconnect_iopub(self.limits.interrupt_grace)
         if index in client.timed_out and not client.ping(client.grace_left(self.limits.interrupt_grace)):
             self._kill_hung()  # the interrupt did not stop it: a loop ignoring SIGINT, or in C
             return "timeout", index
+        if client.iopub_lost:  # the kernel goes on: with an output socket that receives
+            client.reconnect_iopub(self.limits.interrupt_grace)
         return None
 
 
