@@ -84,7 +84,8 @@ def _operations(view: dict, rw, workdir: str, owner, tmpfs_bytes: int, new_proc:
     ops += [(path, "bind", (path, True)) for path in rw]
     ops.append((workdir, "workdir", (tmpfs_bytes, owner)))
     ops += [(path, "mask", ()) for path in view.get("masks", ())]
-    order = {"tmpfs": 0, "proc": 0, "devpts": 0, "bind": 1, "workdir": 2, "mask": 3}
+    ops += [(path, "drop", ()) for path in view.get("drops", ())]
+    order = {"tmpfs": 0, "proc": 0, "devpts": 0, "bind": 1, "workdir": 2, "mask": 3, "drop": 3}
     return sorted(ops, key=lambda op: (_depth(op[0]), order[op[1]]))
 
 
@@ -110,7 +111,7 @@ def _apply(newroot: str, op: tuple) -> None:
         _bind(args[0], where, args[1])
     elif kind == "workdir":
         _tmpfs(where, args[0], 0o700, args[1])
-    elif kind == "mask":
+    elif kind in ("mask", "drop"):  # a drop: masked too, but not data (its failure hides nothing secret)
         _mask(where)
 
 

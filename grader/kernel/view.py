@@ -2,9 +2,9 @@
 a fresh root (a tmpfs) that the kernel's launcher ``pivot_root``s into.
 
 Read-only: the interpreter (its prefixes and the ``sys.path`` entries the kernel imports from,
-minus site-packages folders it does not use and the packages of :data:`NOT_IN_KERNEL`), ``/usr`` and the ``/lib*``, ``/bin`` links, a
-few files of ``/etc`` (users, the loader's cache, time zone, fonts), ``/dev/null`` and the
-other harmless devices, the visible part of each kernel dataset (:mod:`grader.kernel.data`),
+minus site-packages folders it does not use and the packages of :data:`NOT_IN_KERNEL`),
+``/usr`` and the ``/lib*``, ``/bin`` links, a few files of ``/etc`` (users, the loader's cache,
+time zone, fonts), ``/dev/null`` and the other harmless devices, the visible part of each kernel dataset (:mod:`grader.kernel.data`),
 the per-exercise copy of ``reference`` (:mod:`grader.kernel.reference_copy`) at the place where the
 real package lives, and a stand-in ``grader`` package whose only name is a harmless
 ``selfcheck``. Writable: the working directory (a private tmpfs), the folders shared with the
@@ -172,7 +172,8 @@ def _installed_packages(dirs, project: list[str]) -> list[tuple[str, str]]:
 
 def view_config(workdir: Path, kernel_paths=()) -> dict:
     """The allowlist of one kernel, as the launcher's configuration (JSON): ``ro`` binds
-    ``[source, target]``, ``masks`` (hidden below a bind), ``links`` (``/lib`` -> ``usr/lib``),
+    ``[source, target]``, ``masks`` (hidden below a bind), ``drops`` (packages of
+    :data:`NOT_IN_KERNEL`, hidden the same way, but no secret), ``links`` (``/lib`` -> ``usr/lib``),
     ``devices``, ``excluded`` (never bound, nor anything above them), ``newroot`` (an empty
     folder to build it in) and ``env`` (for the kernel's environment: the visible dataset
     folders). ``kernel_paths``: a ``--kernel-python`` interpreter's folders (bound by the
@@ -196,8 +197,9 @@ def view_config(workdir: Path, kernel_paths=()) -> dict:
            for folder, which in _installed_packages(targets + list(kernel_paths), project)]
     masks = [h for h in hidden if any(_under(h, t) for t in targets)]
     masks += _unused_site_packages(targets) + _package_data(targets + list(kernel_paths))
-    masks += _package_data(targets + list(kernel_paths), NOT_IN_KERNEL)
-    return {"newroot": str(reference_dir.parent / "newroot"), "ro": ro, "masks": sorted(set(masks)), "links": links,
+    drops = _package_data(targets + list(kernel_paths), NOT_IN_KERNEL)
+    return {"newroot": str(reference_dir.parent / "newroot"), "ro": ro, "masks": sorted(set(masks)),
+            "drops": sorted(set(drops) - set(masks)), "links": links,
             "excluded": sorted(set(excluded) | {"/", *_NEVER}), "env": env,
             "devices": [f"/dev/{d}" for d in DEVICES if os.path.exists(f"/dev/{d}")]}
 
