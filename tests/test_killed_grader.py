@@ -42,6 +42,11 @@ def _ctrl_c_as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
+
+# how each coordinator below is started: a session of its own, Ctrl-C as in a terminal
+TERMINAL_JOB = {"start_new_session": True, "preexec_fn": _ctrl_c_as_in_a_terminal}
+
+
 def _folder(where: Path, kind: str, owner: dict | None) -> Path:
     path = Path(tempfile.mkdtemp(prefix=f"day4-{kind}-", dir=where))
     if owner is not None:
@@ -130,7 +135,7 @@ def test_workers_and_their_folders_go_with_the_coordinator(private_tmp, signum):
     report.mkdir()
     env = dict(os.environ, TMPDIR=str(private_tmp))
     proc = subprocess.Popen([sys.executable, str(script), str(report)], env=env, cwd=private_tmp,
-                            start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal, stdout=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, **TERMINAL_JOB)
     seen: dict[int, float] = {}
     try:
         started = time.monotonic()
@@ -257,7 +262,7 @@ def test_ctrl_c_while_a_future_is_locked_still_ends_the_coordinator(private_tmp,
     script.write_text(_TRIPPING)
     env = dict(os.environ, TMPDIR=str(private_tmp), PYTHONPATH=str(REPO))
     proc = subprocess.Popen([sys.executable, str(script), str(trip_at), when], env=env, cwd=private_tmp,
-                            start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **TERMINAL_JOB)
     seen: dict[int, float] = {}
     try:
         assert proc.stdout.readline() == "workers\n"
@@ -349,7 +354,7 @@ def test_ctrl_c_while_the_pool_starts_kills_no_helper(private_tmp):
     script = private_tmp / "coordinator.py"
     script.write_text(_BARRAGE)
     env = dict(os.environ, TMPDIR=str(private_tmp), PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=private_tmp, start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal,
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=private_tmp, **TERMINAL_JOB,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline() == "ready\n"
@@ -387,7 +392,7 @@ def _grade(submissions: Path, out: Path, tmp: Path, workers: int = 2) -> subproc
         return subprocess.Popen([sys.executable, "-m", "grader.cli.commands", "grade", str(submissions), "--out", str(out),
                                  "--workers", str(workers), "--lang", "en"],
                                 cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
+                                **TERMINAL_JOB)
 
 
 def _cmdline(p: psutil.Process) -> str:
