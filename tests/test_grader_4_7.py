@@ -135,7 +135,7 @@ def test_trained_notebook_scores_by_the_graders_own_accuracy(tmp_path):
     accuracy = check.details["accuracy"]
     assert accuracy >= 0.93 and f"{accuracy:.4f}" in check.message
     assert check.points == ex4_7.accuracy_points(accuracy) > 0 and check.max_points == 4
-    assert check.details["architecture"] == {"filter_num": 30, "filter_size": 5, "pad": 0, "hidden_size": 100}
+    assert check.details["architecture"] == {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1, "hidden_size": 100}
     assert result.max_score == full("4_7") and result.score == pytest.approx(full("4_7") - check.max_points + check.points)
     if hasattr(PlanBuilder, "global_array"):
         assert len(check.details["curves"]["train_loss_list"]) == 20
@@ -195,11 +195,35 @@ def _shapes(fn=30, fs=5, rows=4320, hidden=100, out=10):
 
 
 @pytest.mark.parametrize("shapes, arch", [
-    (_shapes(), {"filter_num": 30, "filter_size": 5, "pad": 0, "hidden_size": 100}),
-    (_shapes(16, 3, 16 * 14 * 14, 50), {"filter_num": 16, "filter_size": 3, "pad": 1, "hidden_size": 50}),
+    (_shapes(), {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1, "hidden_size": 100}),
+    (_shapes(16, 3, 16 * 14 * 14, 50), {"filter_num": 16, "filter_size": 3, "pad": 1, "stride": 1, "hidden_size": 50}),
+    (_shapes(rows=30 * 6 * 6), {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 2, "hidden_size": 100}),
 ])
 def test_architecture_is_inferred_from_the_shapes(shapes, arch):
     assert ex4_7.infer_architecture(shapes) == arch
+
+
+def test_a_network_trained_with_stride_2_is_measured_as_it_predicts():
+    """Found by the s5 audit: a SimpleConvNet with ``conv_param["stride"] = 2`` (the notebook asks
+    for nothing else) scored 0, its shapes fitting no stride-1 network. Its W2 fits pad 0 and pad 1
+    (both give 6x6 pooled maps): the grader measures both and keeps the better, which is the pad
+    the network was trained with, and equals the network's own accuracy."""
+    from reference import Adam, SimpleConvNet
+    from reference.data import load_mnist
+    from grader.course.checks import trained_network
+
+    (x, t), (x_test, t_test) = load_mnist(normalize=True)
+    conv = {"filter_num": 8, "filter_size": 5, "pad": 0, "stride": 2}
+    net = SimpleConvNet((1, 28, 28), conv, hidden_size=30, output_size=10, dtype=np.float32, rng=0)
+    optimizer, rng = Adam(lr=0.005), np.random.default_rng(0)
+    for _ in range(60):
+        batch = rng.choice(5000, 100, replace=False)
+        optimizer.update(net.params, net.gradient(x[batch], t[batch]))
+    shapes = {k: tuple(v.shape) for k, v in net.params.items()}
+    assert [(a["stride"], a["pad"]) for a in trained_network.architectures(shapes)] == [(2, 0), (2, 1)]
+    arch, accuracy = trained_network.best_accuracy(net.params, shapes, x_test[:2000], t_test[:2000])
+    assert (arch["stride"], arch["pad"]) == (2, 0)
+    assert accuracy == net.accuracy(x_test[:2000], t_test[:2000], batch_size=1000) > 0.7
 
 
 @pytest.mark.parametrize("shapes, words", [
@@ -244,7 +268,7 @@ def test_full_accuracy_passes_with_all_points(monkeypatch):
     check = _graded_network({k: v.astype(np.float32) for k, v in net.params.items()}, lang="ja")
     assert check.passed and check.status == "passed" and check.points == check.max_points == 4
     assert check.hint is None and "1.0000" in check.message and "pad 1" in check.message
-    assert check.details["architecture"] == {"filter_num": 6, "filter_size": 3, "pad": 1, "hidden_size": 12}
+    assert check.details["architecture"] == {"filter_num": 6, "filter_size": 3, "pad": 1, "stride": 1, "hidden_size": 12}
 
 
 def test_missing_mnist_is_a_grader_error(monkeypatch):

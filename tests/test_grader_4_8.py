@@ -13,23 +13,25 @@ import pytest
 from grader.course import registry
 from grader.course.checks import ex4_8
 from grader.course.checks.base import Context
+from grader.course.checks.ex4_8_properties import ANGLE_SLACK, ROTATE_RANGE, rotation_angles
 from grader.grading.grade import PUBLIC_SEED
 from grader.grading.kernel_probe import _day4_run_plan
 from grader.grading.probe import PlanBuilder, ProbeOutputs, describe_step, expected_outputs
 from points import full
-from inprocess import failed_ids, run_in_process
+from inprocess import failed_ids, namespace_of, run_in_process
 from mutants import cells
-from mutants.ex4_8 import BASE, MUTANTS
+from mutants.ex4_8 import BASE, MUTANTS, NEAREST_SAMPLER, SAMPLER
 from nbfactory import failing
 
 ROOT = Path(__file__).parents[1]
 SEEDS = (PUBLIC_SEED, 3, 11)
+ROTATE_BASE, ROTATE_HALF_PIXEL = BASE["rotate"], MUTANTS["aug_rotate_centre_half_pixel"][1]["rotate"]
 ROTATE = {"rotate.values", "rotate.fill", "rotate.dtypes", "random_rotate.properties"}
 FAILS = {  # mutant -> the checks it fails (under every seed)
     "aug_rotate_about_corner": ROTATE,
     "aug_rotate_degrees_as_radians": ROTATE,
     "aug_rotate_clockwise": ROTATE,
-    "aug_rotate_centre_half_pixel": ROTATE - {"random_rotate.properties"},  # a dot's angle moves too little
+    "aug_rotate_centre_half_pixel": ROTATE - {"random_rotate.properties"},  # its angles are right: see below
     "aug_flip_lr_reverses_rows": {"flip_left_right.values"},
     "aug_flip_tb_reverses_columns": {"flip_top_bottom.values"},
     "aug_shift_dx_dy_swapped": {"shift.values", "shift.beyond_the_image"},
@@ -40,7 +42,17 @@ FAILS = {  # mutant -> the checks it fails (under every seed)
     "aug_erasing_one_channel": {"random_erasing.properties"},
     "aug_erasing_always": {"random_erasing.properties"},
     "aug_shift_beyond_crashes": {"shift.beyond_the_image"},
+    "aug_rotate_nearest": ROTATE - {"random_rotate.properties"},  # its angles are right: see below
+    "aug_flip_lr_reverses_channels": {"flip_left_right.values"},
+    "aug_shift_with_np_roll": {"shift.values", "shift.beyond_the_image"},
+    "aug_erasing_in_place": {"random_erasing.properties"},
+    "aug_erasing_one_rectangle": {"random_erasing.properties"},
+    "aug_noise_one_draw_for_the_batch": {"gaussian_noise.random"},
 }
+# right answers in another style, which must lose nothing: a float32 result for float64 images
+# (rounding moves the untouched pixels by < 1e-7)
+STYLES = {"erasing_float32_result": {"random_erasing": BASE["random_erasing"].replace(
+    "out = x.astype(_float_dtype(x))", "out = x.astype(np.float32)")}}
 
 
 # ------------------------------------------------------------------ the probe's new argument kinds
@@ -105,6 +117,31 @@ def test_mutant_fails_exactly_its_checks(defect, seed):
     _, overrides = MUTANTS[defect]
     results = run_in_process("4_8", cells(tuple({**BASE, **overrides}.values())), seed, "en")
     assert failed_ids(results) == FAILS[defect]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_a_right_answer_in_another_style_loses_nothing(style, seed):
+    results = run_in_process("4_8", cells(tuple({**BASE, **STYLES[style]}.values())), seed, "en")
+    assert failed_ids(results) == set() and sum(r.points for r in results) == full("4_8")
+
+
+@pytest.mark.parametrize("sampler, rotate, within", [
+    ("bilinear", ROTATE_BASE, 0.05), ("bilinear", ROTATE_HALF_PIXEL, 0.05),
+    ("nearest", ROTATE_BASE, ANGLE_SLACK - 1), ("nearest", ROTATE_HALF_PIXEL, ANGLE_SLACK - 1)])
+def test_rotation_angles_are_read_whatever_rotates_centre_or_sampling(sampler, rotate, within):
+    """random_rotate is judged on its draws: the angle read from the blob pairs is the angle
+    ``rotate`` was given (for 10 plans' images and random angles over the range the judge
+    accepts), also when ``rotate`` turns about a centre half a pixel off or samples the nearest
+    pixel, by a margin of a degree inside the judge's slack. Those slips are rotate's own checks'
+    business; random_rotate's verdict on them cannot depend on the seed (it did, before)."""
+    ns = namespace_of(cells(({"bilinear": SAMPLER, "nearest": NEAREST_SAMPLER}[sampler], rotate)))
+    for seed in range(10):
+        plan, _ = ex4_8.build(np.random.default_rng(seed))
+        x = plan.arrays["x_dots"]
+        given = np.random.default_rng(seed).uniform(-ROTATE_RANGE[0], ROTATE_RANGE[1], len(x))
+        read = rotation_angles(ns["rotate"](x, given), x, "rrot_a")
+        assert np.abs(read - given).max() < within, (seed, np.abs(read - given).max())
 
 
 def test_every_mutant_is_listed():

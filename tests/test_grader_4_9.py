@@ -37,7 +37,28 @@ FAILS = {  # mutant -> the checks it fails (under every seed)
     "keras_theta_from_global_random": {"random_transform_params.ranges", "flow.augments"},
     "keras_flow_no_augmentation": {"flow.augments"},
     "keras_flow_forever": {"flow.ordered_epoch", "flow.labels_follow_images", "flow.augments"},
+    "keras_transform_flips_in_place": {"apply_transform.flips_and_color"},
+    "keras_flow_writes_back": {"flow.labels_follow_images", "flow.augments"},
+    "keras_flow_shuffles_its_inputs": {"flow.labels_follow_images", "flow.augments"},
+    "keras_flow_one_draw_per_batch": {"flow.augments"},
+    "keras_flow_ignores_fill": {"flow.augments"},
+    "keras_flow_batch_shape_as_image_shape": {"flow.augments"},
+    "keras_flips_before_affine": {"apply_transform.geometry"},
+    "keras_params_ignore_vflip_and_colour": {"random_transform_params.ranges"},
+    "keras_params_scalar_ranges_only": {"random_transform_params.ranges"},
+    "keras_params_float_shift_always_scaled": {"random_transform_params.ranges"},
+    "keras_flow_drops_the_last_batch": {"flow.ordered_epoch", "flow.labels_follow_images", "flow.augments"},
 }
+
+
+@pytest.mark.parametrize("lang, words", [("en", "it yielded 2 items, expected 3"), ("ja", "2 個を返しました (期待 3 個)")])
+def test_a_short_epoch_is_told_in_batches_not_in_the_probes_keys(lang, words):
+    """Found by the s5 audit: a flow that drops its last partial batch was told "wrong dictionary
+    keys ['0.0', ..., 'count']", the probe's storage of the batches."""
+    _, overrides = MUTANTS["keras_flow_drops_the_last_batch"]
+    results = run_in_process("4_9", cells(tuple({**BASE, **overrides}.values())), PUBLIC_SEED, lang)
+    check = next(r for r in results if r.id == "flow.ordered_epoch")
+    assert words in check.message and "count" not in check.message, check.message
 
 
 def test_registered_with_its_points_and_reference():

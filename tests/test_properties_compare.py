@@ -97,6 +97,18 @@ def test_a_huge_wrong_value_is_judged_without_a_warning():
     assert tiny.reason == "values" and np.isfinite(tiny.fields["max_rel"])
 
 
+@given(arrays(np.float64, array_shapes(max_dims=3, max_side=6), elements=st.floats(-1e3, 1e3)), seeds)
+def test_a_failed_comparison_never_reports_a_relative_error_of_zero(expected, seed):
+    """Found by the s5 audit (a shift that wraps round, where the fill 0 is expected): an error
+    only where 0 is expected was reported as "max rel error 0". Such an error is measured against
+    the scale, as the policy measures it, so a failed comparison's relative error is positive."""
+    received = expected.copy()
+    index = tuple(np.random.default_rng(seed).integers(0, expected.shape))
+    expected[index], received[index] = 0.0, 1.0 + abs(float(expected.max(initial=0.0)))
+    cmp = compare.compare_arrays(received, expected)
+    assert cmp.reason == "values" and cmp.fields["max_rel"] > 0, cmp.fields
+
+
 def _not_json(constant: str):
     raise ValueError(f"{constant} is not JSON (RFC 8259)")
 

@@ -163,9 +163,11 @@ def compare_arrays(received: np.ndarray, expected: np.ndarray, precision=None, *
             "n_wrong": int(bad.sum()), "n_total": int(bad.size), **excerpt(received, expected, index, mask=bad)})
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     e = np.abs(expected.astype(np.float64))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        rel = np.where(e > 0, diff / np.where(e > 0, e, 1.0), 0.0)
     scale = scale_of(expected, policy)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # where 0 is expected an error has no size of its own: it is measured against the scale,
+        # as the policy measures it (a failing array never reports "max rel error 0")
+        rel = diff / np.where(e > 0, e, scale)
     # every number below is finite (strict JSON): an error beyond float64's range is shown as its largest value
     return Comparison("values", {
         "max_abs": float(diff.max()), "max_rel": _finite(rel.max()) if rel.size else 0.0,

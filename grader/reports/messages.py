@@ -36,6 +36,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "en": "{call} modified its input array (argument {position}). Do not change the inputs (work on a copy)."},
     "keys": {"ja": "{call}: 辞書のキーが違います。期待 {expected}、実際 {received}。",
              "en": "{call}: wrong dictionary keys, expected {expected}, got {received}."},
+    "items": {"ja": "{call}: 繰り返しで {received} 個を返しました (期待 {expected} 個)。",
+              "en": "{call}: it yielded {received} items, expected {expected}."},
     "uses_reference": {"ja": "`{name}` が講座の参照実装 (reference) を使っています。自分で実装してください。この項目は 0 点です。",
                        "en": "`{name}` uses the course's reference implementation. Write your own; this part scores zero."},
     "grader_error": {"ja": "採点プログラム側のエラーです (受講者の減点にはなりません): {error}",

@@ -32,13 +32,30 @@ def augment(x, rng):
 
 BASE = {"augment": AUGMENT}
 
-
 def _edit(*pairs) -> str:
     source = AUGMENT
     for old, new in pairs:
         assert old in source, old
         source = source.replace(old, new)
     return source
+
+
+# right answers in other styles, which must pass every augment check whatever the seed: the
+# erased square filled with uniform noise (the 4_8 random_erasing(value="noise") way, Zhong et al.'s
+# random fill), which adds ink to the blank "dot" images of the grader's batch
+STYLES = {
+    "augment_erasing_filled_with_noise": {"augment": _edit(
+        ("""        if rng.random() < 0.3:
+            top, left = rng.integers(0, 22, 2)
+            img[top:top + 6, left:left + 6] = 0.0
+""", """        if rng.random() < 0.5:  # Zhong et al.: area 2-20 %, aspect 0.3-3.3, random values
+            s = rng.uniform(0.02, 0.2) * 28 * 28
+            r = np.exp(rng.uniform(np.log(0.3), np.log(1 / 0.3)))
+            h, w = (int(min(28, max(1, round(np.sqrt(v))))) for v in (s * r, s / r))
+            top, left = rng.integers(0, 28 - h + 1), rng.integers(0, 28 - w + 1)
+            img[top:top + h, left:left + w] = rng.random((h, w))
+"""))},
+}
 
 
 MUTANTS = {

@@ -108,6 +108,10 @@ def random_erasing(x, rng, probability=0.5, area=(0.02, 0.2), aspect=(0.3, 3.3),
     return out
 '''
 
+NEAREST_SAMPLER = SAMPLER.replace(
+    "    r0, c0 = np.floor(rows), np.floor(cols)", "    rows, cols = np.floor(rows + 0.5), np.floor(cols + 0.5)\n"
+    "    r0, c0 = np.floor(rows), np.floor(cols)")  # every sample point on a pixel centre: nearest neighbour
+
 BASE = {"sampler": SAMPLER, "flips": FLIPS, "rotate": ROTATE, "zoom": ZOOM, "shift": SHIFT, "crop": CROP,
         "noise": NOISE, "random_rotate": RANDOM_ROTATE, "random_erasing": RANDOM_ERASING}
 
@@ -151,6 +155,26 @@ def random_rotate(x, max_left_rotation, max_right_rotation, rng, fill=0.0):
         "out[n, :, top:top + h, left:left + w] = value", "out[n, 0, top:top + h, left:left + w] = value")}),
     "aug_erasing_always": (None, {"random_erasing": RANDOM_ERASING.replace(
         "if rng.random() >= probability:", "if False:")}),
+    "aug_rotate_nearest": ("4_8.rotate_nearest", {"rotate": ROTATE.replace(
+        "out[n] = bilinear_sample(x[n], rows, cols, fill)",
+        "out[n] = bilinear_sample(x[n], np.floor(rows + 0.5), np.floor(cols + 0.5), fill)")}),
+    "aug_flip_lr_reverses_channels": ("4_8.flip_channels", {"flips": FLIPS.replace(
+        "return x[:, :, :, ::-1].copy()", "return x[:, ::-1, :, :].copy()", 1)}),
+    "aug_shift_with_np_roll": ("4_8.shift_wraps_around", {"shift": '''
+def shift(x, dx, dy, fill=0.0):
+    N = x.shape[0]
+    dxs = np.broadcast_to(np.asarray(dx), (N,))
+    dys = np.broadcast_to(np.asarray(dy), (N,))
+    return np.stack([np.roll(x[n], (int(dys[n]), int(dxs[n])), axis=(1, 2)) for n in range(N)]).astype(_float_dtype(x))
+'''}),
+    "aug_erasing_in_place": (None, {"random_erasing": RANDOM_ERASING.replace(
+        "out = x.astype(_float_dtype(x))", "out = x if x.dtype == np.float64 else x.astype(np.float64)")}),
+    "aug_erasing_one_rectangle": (None, {"random_erasing": RANDOM_ERASING.replace(
+        "    for n in range(N):\n        if rng.random() >= probability:\n            continue\n", "").replace(
+        "        out[n, :, top:top + h, left:left + w] = value",
+        "    erased = rng.random(N) < probability\n    out[erased, :, top:top + h, left:left + w] = value").replace(
+        "\n        ", "\n    ")}),
+    "aug_noise_one_draw_for_the_batch": (None, {"noise": NOISE.replace("size=x.shape", "size=x.shape[1:]")}),
     # a defect that only a fixed boundary case shows: a shift beyond the image
     "aug_shift_beyond_crashes": (None, {"shift": SHIFT.replace(
         "        if abs(sx) >= W or abs(sy) >= H:\n            continue\n", "")}),

@@ -162,4 +162,43 @@ MUTANTS = {
         "    order = rng.permutation(n) if shuffle else np.arange(n)\n    for start in range(0, n, batch_size):",
         "    order = rng.permutation(n) if shuffle else np.arange(n)\n    while True:\n      for start in range(0, n, batch_size):"
     ).replace("\n        idx =", "\n        idx =")}),
+    # found by the s5 audit (wrong code that scored 15/15 before)
+    "keras_transform_flips_in_place": (None, {"transform": TRANSFORM.replace(
+        '    if p.get("flip_horizontal", False):\n        x = x[:, ::-1]',
+        '    if p.get("flip_horizontal", False):\n        x[:] = x[:, ::-1].copy()').replace(
+        '    x = apply_affine_transform(x, p.get("theta", 0)', '    x = x if not any(p.get(k) for k in ("theta", "tx", "ty", '
+        '"shear")) and p.get("zx", 1) == 1 and p.get("zy", 1) == 1 else apply_affine_transform(x, p.get("theta", 0)')}),
+    "keras_flow_writes_back": (None, {"flow": FLOW.replace(
+        "            batch.append(apply_transform(x[i], p, fill_mode=fill_mode, cval=cval))",
+        "            x[i] = apply_transform(x[i], p, fill_mode=fill_mode, cval=cval)\n            batch.append(x[i].copy())")}),
+    "keras_flow_shuffles_its_inputs": (None, {"flow": FLOW.replace(
+        "    order = rng.permutation(n) if shuffle else np.arange(n)\n",
+        "    if shuffle:\n        state = rng.bit_generator.state\n        rng.shuffle(x)\n        if y is not None:\n"
+        "            rng.bit_generator.state = state\n            rng.shuffle(y)\n    order = np.arange(n)\n")}),
+    "keras_flow_one_draw_per_batch": (None, {"flow": FLOW.replace(
+        "        for i in idx:\n            p = random_transform_params(rng, img_shape=x.shape[1:], **params)\n",
+        "        p = random_transform_params(rng, img_shape=x.shape[1:], **params)\n        for i in idx:\n")}),
+    "keras_flow_ignores_fill": (None, {"flow": FLOW.replace(
+        "batch.append(apply_transform(x[i], p, fill_mode=fill_mode, cval=cval))", "batch.append(apply_transform(x[i], p))")}),
+    "keras_flow_batch_shape_as_image_shape": (None, {"flow": FLOW.replace(
+        "random_transform_params(rng, img_shape=x.shape[1:], **params)", "random_transform_params(rng, img_shape=x.shape, **params)")}),
+    "keras_flips_before_affine": (None, {"transform": TRANSFORM.replace(
+        '    p = transform_parameters\n    x = apply_affine_transform(x, p.get("theta", 0), p.get("tx", 0), p.get("ty", 0), p.get("shear", 0),\n'
+        '                               p.get("zx", 1), p.get("zy", 1), fill_mode=fill_mode, cval=cval)\n', '    p = transform_parameters\n').replace(
+        '    if p.get("brightness") is not None:',
+        '    x = apply_affine_transform(x, p.get("theta", 0), p.get("tx", 0), p.get("ty", 0), p.get("shear", 0),\n'
+        '                               p.get("zx", 1), p.get("zy", 1), fill_mode=fill_mode, cval=cval)\n'
+        '    if p.get("brightness") is not None:')}),
+    "keras_params_ignore_vflip_and_colour": (None, {"params": PARAMS.replace(
+        "flip_v = bool(rng.random() < 0.5) and bool(vertical_flip)", "flip_v = bool(rng.random() < 0.5) and False").replace(
+        "cs = rng.uniform(-channel_shift_range, channel_shift_range) if channel_shift_range != 0 else None", "cs = None").replace(
+        "br = rng.uniform(brightness_range[0], brightness_range[1]) if brightness_range is not None else None", "br = None")}),
+    "keras_params_scalar_ranges_only": (None, {"params": PARAMS.replace(
+        "    if isinstance(zoom_range, (int, float)):\n        zoom_range = (1 - zoom_range, 1 + zoom_range)\n",
+        "    zoom_range = (1 - zoom_range, 1 + zoom_range)\n").replace(
+        "    elif isinstance(shift_range, (list, tuple, np.ndarray)):\n        t = rng.choice(np.asarray(shift_range)) * rng.choice([-1, 1])\n", "")}),
+    "keras_params_float_shift_always_scaled": (None, {"params": PARAMS.replace(
+        "    if np.max(shift_range) < 1:\n        t = t * size", "    if not isinstance(shift_range, int):\n        t = t * size")}),
+    "keras_flow_drops_the_last_batch": (None, {"flow": FLOW.replace(
+        "    for start in range(0, n, batch_size):", "    for start in range(0, n - batch_size + 1, batch_size):")}),
 }

@@ -1,5 +1,5 @@
 """Exercise 4_10's ``network.hidden_accuracy`` (6 points): ``network.params`` only, architecture
-inferred from the shapes (input ``(1, 28, 28)``, stride 1, 15 outputs), the reference's forward
+inferred from the shapes (input ``(1, 28, 28)``, stride 1 to 3, 15 outputs), the reference's forward
 pass in the grader process, on the **hidden** Katakana split (``load_katakana_hidden``: fonts in
 neither the training nor the visible test split), which the grading kernel never sees. Points
 linear from none at <= :data:`ZERO_ACCURACY` to all at >= :data:`FULL_ACCURACY`; the calibration
@@ -38,10 +38,10 @@ _TEXTS = {
                        "{accuracy:.4f} (full points from {full:.2f}, none at {zero:.2f} or below). {conv}The images "
                        "come from {fonts} fonts that are in neither the training nor the test split, and the notebook "
                        "is not given them while graded."},
-    "conv": {"ja": "推定した構成: フィルター {fn} 枚 {fs}x{fs}、pad {pad}、stride 1、隠れ層 {hidden}。",
-             "en": "inferred: {fn} filters {fs}x{fs}, pad {pad}, stride 1, hidden size {hidden}. "},
-    "no_fit": {"ja": "network.params の形 {shapes} が入力 (1, 28, 28)、stride 1、出力 15 の SimpleConvNet と合いません: {why}",
-               "en": "the shapes of network.params {shapes} do not fit a SimpleConvNet for (1, 28, 28) inputs, stride 1 "
+    "conv": {"ja": "推定した構成: フィルター {fn} 枚 {fs}x{fs}、pad {pad}、stride {stride}、隠れ層 {hidden}。",
+             "en": "inferred: {fn} filters {fs}x{fs}, pad {pad}, stride {stride}, hidden size {hidden}. "},
+    "no_fit": {"ja": "network.params の形 {shapes} が入力 (1, 28, 28)、stride 1〜3、出力 15 の SimpleConvNet と合いません: {why}",
+               "en": "the shapes of network.params {shapes} do not fit a SimpleConvNet for (1, 28, 28) inputs, stride 1 to 3 "
                      "and 15 outputs: {why}"},
 }
 
@@ -84,16 +84,17 @@ def hidden_accuracy(ctx: Context) -> CheckResult:
         return params
     shapes = {k: tuple(v.shape) for k, v in params.items()}
     try:
-        arch = trained_network.infer_architecture(shapes, output_size=OUTPUT_SIZE)
+        trained_network.architectures(shapes, output_size=OUTPUT_SIZE)
     except ValueError as exc:
         listed = ", ".join(f"{k} {shapes[k]}" for k in sorted(shapes))
         return fail(Status.FAILED, _say("no_fit", ctx.lang, shapes=listed or "{}", why=exc))
     try:
         x, t = _hidden()
-        accuracy = trained_network.accuracy_of(params, arch, x, t, output_size=OUTPUT_SIZE)
+        arch, accuracy = trained_network.best_accuracy(params, shapes, x, t, output_size=OUTPUT_SIZE)
     except Exception as exc:  # the hidden set missing or broken: the grader's problem, not the trainee's
         return fail(Status.GRADER_ERROR, text("grader_error", ctx.lang, error=f"{type(exc).__name__}: {exc}"))
-    conv = _say("conv", ctx.lang, fn=arch["filter_num"], fs=arch["filter_size"], pad=arch["pad"], hidden=arch["hidden_size"])
+    conv = _say("conv", ctx.lang, fn=arch["filter_num"], fs=arch["filter_size"], pad=arch["pad"], stride=arch["stride"],
+                hidden=arch["hidden_size"])
     message = _say("accuracy", ctx.lang, n=len(t), accuracy=accuracy, full=FULL_ACCURACY, zero=ZERO_ACCURACY, conv=conv,
                    fonts=_hidden_fonts())
     passed = accuracy >= FULL_ACCURACY

@@ -10,7 +10,7 @@ tolerance: the textbook's ``cross_entropy_error`` adds ``delta = 1e-7`` inside t
 of averaged is off by a factor of N and still fails.
 
 ``SimpleConvNet.trained_accuracy`` never trusts a number computed in the kernel: it takes
-``network.params``, infers the architecture from the shapes (input ``(1, 28, 28)``, stride 1,
+``network.params``, infers the architecture from the shapes (input ``(1, 28, 28)``, stride 1 to 3,
 pad 0 or, when the shapes say so, another pad below the filter size), loads them into a
 reference SimpleConvNet in the grader process and measures the accuracy on the 10,000 MNIST
 test images (``load_mnist(normalize=True)``, float32), which the grading kernel never sees: its

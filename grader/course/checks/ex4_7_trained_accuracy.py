@@ -2,7 +2,8 @@
 measured in the grader process, never by a number computed in the kernel.
 
 It takes ``network.params``, infers the architecture from the shapes (input ``(1, 28, 28)``,
-stride 1, pad 0 or, when the shapes say so, another pad below the filter size), loads them into
+stride 1, pad 0 or, when the shapes say so, another pad below the filter size or stride 2 or 3; where two fit, the one
+under which the network scores best), loads them into
 a reference SimpleConvNet and measures the accuracy on the test images the exercise passes in
 (MNIST's 10,000 test images, which the grading kernel never sees: :mod:`grader.course.checks.ex4_7`).
 Points: all at >= :data:`FULL_ACCURACY`, none at <= :data:`ZERO_ACCURACY`, linear in between
@@ -26,9 +27,9 @@ EVALUATED_ON = "mnist-t10k"  # the standard test split; grading kernels never se
 
 HINT = {
     "ja": "ノートブックの最後で network が学習済みの SimpleConvNet になるようにします (load_mnist(normalize=True)、"
-          "Adam lr=0.001 で数エポック)。採点は network.params だけを使い、入力 (1, 28, 28)、stride 1 として計算します。",
+          "Adam lr=0.001 で数エポック)。採点は network.params だけを使い、入力 (1, 28, 28) として (stride と pad は形から) 計算します。",
     "en": "Leave the trained SimpleConvNet in network (load_mnist(normalize=True), Adam lr=0.001, a few epochs). "
-          "The grader uses network.params only, for (1, 28, 28) inputs and stride 1."}
+          "The grader uses network.params only, for (1, 28, 28) inputs (stride and pad read from the shapes)."}
 
 _TEXTS = {
     "accuracy": {"ja": "採点側で network.params を使って MNIST テスト画像 {n:,} 枚を分類した正解率: {accuracy:.4f} "
@@ -40,11 +41,11 @@ _TEXTS = {
                "en": "Measured on the {n:,} images of the standard MNIST test split (t10k), which the notebook is not "
                      "given while graded: there, load_mnist returns the first {train:,} training images for training "
                      "and the other {held:,} training images as its \"test\" split."},
-    "conv": {"ja": "推定した構成: フィルター {fn} 枚 {fs}x{fs}、pad {pad}、stride 1、隠れ層 {hidden}。",
-             "en": "inferred: {fn} filters {fs}x{fs}, pad {pad}, stride 1, hidden size {hidden}."},
-    "no_fit": {"ja": "network.params の形 {shapes} が入力 (1, 28, 28)、stride 1 の SimpleConvNet と合いません: {why}",
+    "conv": {"ja": "推定した構成: フィルター {fn} 枚 {fs}x{fs}、pad {pad}、stride {stride}、隠れ層 {hidden}。",
+             "en": "inferred: {fn} filters {fs}x{fs}, pad {pad}, stride {stride}, hidden size {hidden}."},
+    "no_fit": {"ja": "network.params の形 {shapes} が入力 (1, 28, 28)、stride 1〜3 の SimpleConvNet と合いません: {why}",
                "en": "the shapes of network.params {shapes} do not fit a SimpleConvNet for (1, 28, 28) inputs with "
-                     "stride 1: {why}"},
+                     "stride 1 to 3: {why}"},
     "ref_network": {"ja": "network が講座の参照実装 (reference.SimpleConvNet) のオブジェクトです。自分の SimpleConvNet を"
                           "学習させてください。この項目は 0 点です。",
                     "en": "network is an object of the course's reference SimpleConvNet. Train your own SimpleConvNet; "
@@ -57,8 +58,8 @@ def _say(key: str, lang: str, **fields) -> str:
 
 
 def infer_architecture(shapes: dict) -> dict:
-    """``{"filter_num", "filter_size", "pad", "hidden_size"}`` of a SimpleConvNet for ``(1, 28, 28)``
-    images, stride 1, 10 classes (:func:`trained_network.infer_architecture`)."""
+    """``{"filter_num", "filter_size", "pad", "stride", "hidden_size"}`` of a SimpleConvNet for
+    ``(1, 28, 28)`` images, 10 classes (:func:`trained_network.infer_architecture`)."""
     return trained_network.infer_architecture(shapes, output_size=10)
 
 
@@ -99,16 +100,16 @@ def trained_accuracy(ctx: Context, test_set) -> CheckResult:
     shapes = {k: tuple(v.shape) for k, v in params.items()}
     listed = ", ".join(f"{k} {shapes[k]}" for k in sorted(shapes))
     try:
-        arch = infer_architecture(shapes)
+        infer_architecture(shapes)
     except ValueError as exc:
         return fail(Status.FAILED, _say("no_fit", ctx.lang, shapes=listed or "{}", why=exc))
     try:
         x, t = test_set()
-        accuracy = trained_network.accuracy_of(params, arch, x, t, output_size=10)
+        arch, accuracy = trained_network.best_accuracy(params, shapes, x, t, output_size=10)
     except Exception as exc:  # MNIST missing or broken: the grader's problem, not the trainee's
         return fail(Status.GRADER_ERROR, text("grader_error", ctx.lang, error=f"{type(exc).__name__}: {exc}"))
     points = accuracy_points(accuracy)
-    conv = _say("conv", ctx.lang, fn=arch["filter_num"], fs=arch["filter_size"], pad=arch["pad"],
+    conv = _say("conv", ctx.lang, fn=arch["filter_num"], fs=arch["filter_size"], pad=arch["pad"], stride=arch["stride"],
                 hidden=arch["hidden_size"])
     n = len(t)
     images = _say("images", ctx.lang, n=n, train=60_000 - HELD_BACK, held=HELD_BACK)

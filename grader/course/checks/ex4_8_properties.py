@@ -1,9 +1,17 @@
 """The property judges of exercise 4_8's random operations (``gaussian_noise``,
 ``random_rotate``, ``random_erasing``), with their ja/en texts: shapes, value ranges, the drawn
-parameters recovered from the outputs (rotation angles from the centroid of a single-pixel dot,
-erased rectangles from the changed pixels), one draw per image, the same seed giving the same
-output. The plan that feeds them is :func:`grader.course.checks.ex4_8.build`; the constants they
-share with it (:data:`ROTATE_RANGE`, :data:`ERASE_AREA`, :data:`ERASE_ASPECT`) live here.
+parameters recovered from the outputs, one draw per image, inputs left untouched, the same seed
+giving the same output. The plan that feeds them is :func:`grader.course.checks.ex4_8.build`; the
+constants they share with it (:data:`ROTATE_RANGE`, :data:`ERASE_AREA`, :data:`ERASE_ASPECT`)
+live here.
+
+Rotation angles are read from a pair of blobs placed symmetrically about the centre: the angle
+of the segment joining their centroids does not depend on where the trainee's ``rotate`` puts
+the centre (a rotation about another point is the same rotation plus a shift), nor, for blobs a
+few pixels wide, on how it samples. So a ``random_rotate`` that draws the documented angles is
+judged on its draws alone, whatever small slip its ``rotate`` has (``rotate``'s own checks judge
+that), and the verdict does not change with the seed. A ``rotate`` that turns the other way, in
+radians, or about a far point still fails here: the images do not turn by the drawn angles.
 """
 from __future__ import annotations
 
@@ -11,9 +19,12 @@ import numpy as np
 
 from grader.course.checks.property_checks import Violation, as_array, same_twice
 
-__all__ = ["ROTATE_RANGE", "ERASE_AREA", "ERASE_ASPECT", "noise", "random_rotate", "random_erasing"]
+__all__ = ["ROTATE_RANGE", "ANGLE_SLACK", "ERASE_AREA", "ERASE_ASPECT", "noise", "random_rotate", "random_erasing", "rotation_angles"]
 
-ROTATE_RANGE = (10, 25)  # max_left, max_right of the random_rotate probe
+ROTATE_RANGE = (10, 25)  # max_left, max_right of the random_rotate probe: unequal, so that sides swapped show
+# degrees an angle read may lie beyond ROTATE_RANGE: a rotate sampling the nearest pixel turns a
+# blob at radius r >= 11 in steps of up to 0.5 / r radians (2.6 degrees); bilinear reads are exact to 0.02
+ANGLE_SLACK = 4.0
 ERASE_AREA, ERASE_ASPECT = (0.05, 0.2), (0.5, 2.0)
 
 _W = {
@@ -25,11 +36,19 @@ _W = {
                      "en": "noise of standard deviation 0.5 added to 0.9 never got clipped to 1."},
     "not_identity": {"ja": "角度の範囲が 0 なのに画像が変わりました (最大の差 {diff:.3g})。",
                      "en": "a range of 0 degrees changed the image (largest difference {diff:.3g})."},
-    "dot_lost": {"ja": "画像 {i}: 中心から半径 {r:.1f} の点が回転後に半径 {r2:.1f} にあります (中心のまわりの回転なら変わりません)。",
-                 "en": "image {i}: a dot at radius {r:.1f} from the centre ends at radius {r2:.1f} (a rotation about the "
-                       "centre keeps it)."},
-    "angle_range": {"ja": "画像 {i} の回転角 {angle:.1f}° が範囲 [-{left}, {right}] の外です。",
-                    "en": "image {i} turned by {angle:.1f}°, outside [-{left}, {right}]."},
+    "dot_gone": {"ja": "画像 {i}: 中心をはさむ 2 つの点の片方が回転後に消えました (画像の外に出たか、値が失われました)。",
+                 "en": "image {i}: one of two dots on either side of the centre is gone after the rotation (moved out "
+                       "of the image, or its values were lost)."},
+    "dot_distance": {"ja": "画像 {i}: 2 つの点の間隔が {d:.1f} から {d2:.1f} に変わりました (回転なら変わりません)。",
+                     "en": "image {i}: two dots {d:.1f} pixels apart end {d2:.1f} apart (a rotation keeps the distance)."},
+    "dot_off_centre": {"ja": "画像 {i}: 中心をはさむ 2 つの点の中点が中心から {off:.1f} 画素ずれました。回転の中心は "
+                             "((H-1)/2, (W-1)/2) です。",
+                       "en": "image {i}: the midpoint of two dots on either side of the centre moved {off:.1f} pixels "
+                             "off the centre. Rotate about ((H-1)/2, (W-1)/2)."},
+    "angle_range": {"ja": "画像 {i} の回転角 {angle:.1f}° が範囲 [-{left}, {right}] の外です (rotate のチェックも"
+                          "失敗しているなら、先に rotate を直してください。random_rotate はそれを通して回します)。",
+                    "en": "image {i} turned by {angle:.1f}°, outside [-{left}, {right}] (if rotate fails its checks too, "
+                          "mend it first: random_rotate turns the images through it)."},
     "one_angle": {"ja": "{n} 枚の回転角がほとんど同じです (標準偏差 {std:.2f}°)。角度は画像ごとに引きます。",
                   "en": "the {n} images turned by nearly the same angle (standard deviation {std:.2f}°): draw one angle "
                         "per image."},
@@ -46,41 +65,98 @@ _W = {
                          "area={area}."},
     "erase_aspect": {"ja": "画像 {i}: 消した長方形 {h}x{w} の縦横比が aspect={aspect} から遠すぎます。",
                      "en": "image {i}: the erased {h}x{w} rectangle's aspect ratio is too far from aspect={aspect}."},
+    "erase_one_size": {"ja": "消した {k} 枚の長方形の大きさがすべて {h}x{w} です。大きさと位置は画像ごとに引きます。",
+                       "en": "the rectangles of the {k} erased images are all {h}x{w}: draw the size and the place "
+                             "for every image."},
+    "erase_one_place": {"ja": "消した {k} 枚の長方形の位置 (左上) がすべて ({top}, {left}) です。大きさと位置は画像ごとに"
+                              "引きます。",
+                        "en": "the rectangles of the {k} erased images all start at ({top}, {left}): draw the size and "
+                              "the place for every image."},
+    "noise_shared": {"ja": "画像 {i} と画像 {j} に加わったノイズが同じです。ノイズは画像ごとに引きます "
+                           "(rng.normal(mean, std, x.shape))。",
+                     "en": "images {i} and {j} got the same noise: draw it for every image "
+                           "(rng.normal(mean, std, x.shape))."},
+    "modified": {"ja": "入力 x をその場で書き換えました (x.copy() してから加工します)。",
+                 "en": "it modified its input x in place (work on x.copy())."},
     "erase_rate": {"ja": "probability={p} で {n} 枚中 {k} 枚を消しました (期待はおよそ {want:.0f} 枚)。",
                    "en": "with probability={p}, {k} of {n} images were erased (about {want:.0f} expected)."},
 }
 
 
-def noise(arrays) -> None:
-    same_twice(arrays, "noise_a", "noise_b", "noise_c")
-    out = as_array(arrays("noise_a"), "noise_a", (4, 1, 25, 20))
-    d = out - 0.5
-    if abs(d.mean()) > 0.006 or not 0.046 <= d.std() <= 0.054:
-        raise Violation("noise_a", _W["noise_std"], mean=d.mean(), std=d.std(), want=0.05)
-    hi = as_array(arrays("noise_clip"), "noise_clip", (2, 2, 10, 10))
-    if hi.min() < 0 or hi.max() > 1:
-        raise Violation("noise_clip", _W["range01"], lo=hi.min(), hi=hi.max())
-    if not np.any(hi == 1.0):
-        raise Violation("noise_clip", _W["no_clip_seen"])
-    as_array(arrays("noise_f32"), "noise_f32", (1, 1, 5, 6))
+def _untouched(arrays, key: str, x: np.ndarray) -> None:
+    """The step's input ``x`` (tracked as argument 0) is as it was before the call."""
+    after = arrays.after(key, 0)
+    if after is None or after.shape != x.shape or not np.array_equal(after, x, equal_nan=True):
+        raise Violation(key, _W["modified"])
 
 
-def _angles(out: np.ndarray, x: np.ndarray, key: str) -> np.ndarray:
-    """Rotation angles (degrees, counter-clockwise on screen) of the dots of ``x`` in ``out``."""
+def noise(plan_arrays):
+    def judge(arrays) -> None:
+        same_twice(arrays, "noise_a", "noise_b", "noise_c")
+        out = as_array(arrays("noise_a"), "noise_a", (4, 1, 25, 20))
+        d = out - 0.5
+        if abs(d.mean()) > 0.006 or not 0.046 <= d.std() <= 0.054:
+            raise Violation("noise_a", _W["noise_std"], mean=d.mean(), std=d.std(), want=0.05)
+        for i in range(len(d)):
+            for j in range(i):
+                if np.allclose(d[i], d[j], rtol=0, atol=1e-6):
+                    raise Violation("noise_a", _W["noise_shared"], i=j, j=i)
+        _untouched(arrays, "noise_a", plan_arrays["x_noise_mid"])
+        hi = as_array(arrays("noise_clip"), "noise_clip", (2, 2, 10, 10))
+        if hi.min() < 0 or hi.max() > 1:
+            raise Violation("noise_clip", _W["range01"], lo=hi.min(), hi=hi.max())
+        if not np.any(hi == 1.0):
+            raise Violation("noise_clip", _W["no_clip_seen"])
+        as_array(arrays("noise_f32"), "noise_f32", (1, 1, 5, 6))
+    return judge
+
+
+def _blob_pair_halves(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each image of ``x`` (two blobs placed symmetrically about the centre), the mask of
+    the half-plane of its first blob (the side of the line through the centre across the pair)."""
     size = x.shape[-1]
     c = (size - 1) / 2
-    rows, cols = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    rows, cols = np.meshgrid(np.arange(size) - c, np.arange(size) - c, indexing="ij")
+    halves = np.empty((len(x), size, size), dtype=bool)
+    for i in range(len(x)):
+        img = x[i, 0]
+        r0, c0 = np.unravel_index(np.argmax(img), img.shape)
+        halves[i] = rows * (r0 - c) + cols * (c0 - c) > 0
+    return halves, np.stack([rows, cols])
+
+
+def _centroids(img: np.ndarray, half: np.ndarray, grid: np.ndarray):
+    """Centroids (row, col, from the centre) of ``img`` on ``half`` and on the rest; ``None``
+    when either side has lost its blob."""
+    img = np.clip(img, 0, None)
+    points = []
+    for side in (half, ~half):
+        mass = img[side].sum()
+        if not mass > 0.5:
+            return None
+        points.append(np.array([(img * grid[0])[side].sum(), (img * grid[1])[side].sum()]) / mass)
+    return points
+
+
+def rotation_angles(out: np.ndarray, x: np.ndarray, key: str) -> np.ndarray:
+    """Rotation angles (degrees, counter-clockwise on screen) of the blob pairs of ``x`` in ``out``,
+    from the direction of the segment joining the two blobs' centroids."""
+    halves, grid = _blob_pair_halves(x)
     angles = np.empty(len(x))
     for i in range(len(x)):
-        r0, c0 = np.argwhere(x[i, 0] == 1)[0]
-        img = np.clip(out[i, 0], 0, None)
-        mass = img.sum()
-        r1, c1 = ((img * rows).sum() / mass, (img * cols).sum() / mass) if mass > 0.3 else (np.nan, np.nan)
-        before, after = np.hypot(r0 - c, c0 - c), np.hypot(r1 - c, c1 - c)
-        if not abs(after - before) <= 0.8:
-            raise Violation(key, _W["dot_lost"], i=i, r=before, r2=after)
-        a = np.degrees(np.arctan2(-(r1 - c), c1 - c) - np.arctan2(-(r0 - c), c0 - c))
-        angles[i] = (a + 180) % 360 - 180
+        a, b = _centroids(x[i, 0], halves[i], grid)
+        moved = _centroids(out[i, 0], halves[i], grid)
+        if moved is None:
+            raise Violation(key, _W["dot_gone"], i=i)
+        a2, b2 = moved
+        d, d2 = np.hypot(*(a - b)), np.hypot(*(a2 - b2))
+        if not abs(d2 - d) <= 1.0:
+            raise Violation(key, _W["dot_distance"], i=i, d=d, d2=d2)
+        off = np.hypot(*((a2 + b2) / 2))
+        if not off <= 1.0:
+            raise Violation(key, _W["dot_off_centre"], i=i, off=off)
+        turn = np.arctan2(-(a2 - b2)[0], (a2 - b2)[1]) - np.arctan2(-(a - b)[0], (a - b)[1])
+        angles[i] = (np.degrees(turn) + 180) % 360 - 180
     return angles
 
 
@@ -89,10 +165,11 @@ def random_rotate(plan_arrays):
         same_twice(arrays, "rrot_a", "rrot_b", "rrot_c")
         x = plan_arrays["x_dots"]
         out = as_array(arrays("rrot_a"), "rrot_a", x.shape)
-        angles = _angles(out, x, "rrot_a")
+        _untouched(arrays, "rrot_a", x)
+        angles = rotation_angles(out, x, "rrot_a")
         left, right = ROTATE_RANGE
         for i, angle in enumerate(angles):
-            if not -left - 2.5 <= angle <= right + 2.5:
+            if not -left - ANGLE_SLACK <= angle <= right + ANGLE_SLACK:
                 raise Violation("rrot_a", _W["angle_range"], i=i, angle=angle, left=left, right=right)
         if angles.std() < 3:
             raise Violation("rrot_a", _W["one_angle"], n=len(angles), std=angles.std())
@@ -114,17 +191,22 @@ def _rectangle(changed: np.ndarray):
     top, left, h, w = r.min(), c.min(), r.max() - r.min() + 1, c.max() - c.min() + 1
     if changed.sum() != h * w:
         raise ValueError("not a rectangle")
-    return top, left, h, w
+    return int(top), int(left), int(h), int(w)
+
+
+ERASE_ATOL = 1e-6  # a float32 result of float64 images differs from them by rounding (< 1e-7 here)
 
 
 def _erased(out: np.ndarray, x: np.ndarray, key: str) -> list:
-    """The rectangle erased in each image (``None``: untouched), every property checked."""
+    """The rectangle erased in each image (``None``: untouched), every property checked. The
+    images are in [0.5, 1] and erased pixels are 0, so a pixel counts as changed when it moved by
+    more than rounding (a float32 result is fine)."""
     rects = []
     for i in range(len(x)):
-        changed = out[i] != x[i]
+        changed = np.abs(out[i] - x[i]) > ERASE_ATOL
         if not all(np.array_equal(changed[0], ch) for ch in changed[1:]):
             raise Violation(key, _W["erase_channels"], i=i)
-        if np.any(out[i][changed] != 0.0):
+        if np.any(np.abs(out[i][changed]) > ERASE_ATOL):
             raise Violation(key, _W["erase_value"], i=i, value=0.0)
         try:
             rects.append(_rectangle(changed[0]))
@@ -133,11 +215,23 @@ def _erased(out: np.ndarray, x: np.ndarray, key: str) -> list:
     return rects
 
 
+def _one_draw_per_image(rects: list, key: str) -> None:
+    """Several erased images do not all share one size, nor one place."""
+    drawn = [r for r in rects if r is not None]
+    if len(drawn) < 5:
+        return
+    if len({r[2:] for r in drawn}) == 1:
+        raise Violation(key, _W["erase_one_size"], k=len(drawn), h=drawn[0][2], w=drawn[0][3])
+    if len({r[:2] for r in drawn}) == 1:
+        raise Violation(key, _W["erase_one_place"], k=len(drawn), top=drawn[0][0], left=drawn[0][1])
+
+
 def random_erasing(plan_arrays):
     def judge(arrays) -> None:
         same_twice(arrays, "erase_a", "erase_b", "erase_c")
         x = plan_arrays["x_erase"]
         rects = _erased(as_array(arrays("erase_a"), "erase_a", x.shape), x, "erase_a")
+        _untouched(arrays, "erase_a", x)
         h_img, w_img = x.shape[2:]
         for i, rect in enumerate(rects):
             if rect is None:
@@ -148,6 +242,7 @@ def random_erasing(plan_arrays):
                 raise Violation("erase_a", _W["erase_area"], i=i, h=h, w=w, frac=frac, area=ERASE_AREA)
             if not ERASE_ASPECT[0] / 2.5 <= h / w <= ERASE_ASPECT[1] * 2.5:
                 raise Violation("erase_a", _W["erase_aspect"], i=i, h=h, w=w, aspect=ERASE_ASPECT)
+        _one_draw_per_image(rects, "erase_a")
         k = sum(r is not None for r in rects)
         if not 0.35 * len(x) <= k <= 0.65 * len(x):
             raise Violation("erase_a", _W["erase_rate"], p=0.5, n=len(x), k=k, want=0.5 * len(x))

@@ -1,10 +1,11 @@
-"""The property judges of exercise 4_9's random parts (``random_transform_params`` and
-``flow``), with their ja/en texts: the keys, every drawn value within its range (with Keras'
-crossing: ``tx`` from ``height_shift_range`` times H, ``ty`` from ``width_shift_range`` times W),
-the distribution over 400 draws (Kolmogorov-Smirnov distance to the uniform law), flips at the
-right rate, the same seed giving the same draws; ``flow``'s batches and labels (each label stays
-with its image) and that it augments. The plan that feeds them is
+"""The property judges of exercise 4_9's ``random_transform_params``, with their ja/en texts:
+the keys, every drawn value within its range (with Keras' crossing: ``tx`` from
+``height_shift_range`` times H, ``ty`` from ``width_shift_range`` times W; lists of shifts, float
+shifts of 1 or more in pixels, a ``zoom_range`` list, vertical flips, channel shift and
+brightness), the distribution over 400 draws (Kolmogorov-Smirnov distance to the uniform law),
+flips at the right rate, the same seed giving the same draws. The plan that feeds them is
 :func:`grader.course.checks.ex4_9.build`; the parameters they share with it live here.
+(``flow``'s judges: :mod:`grader.course.checks.ex4_9_flow`.)
 """
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ import numpy as np
 
 from grader.course.checks.property_checks import Violation, same_twice
 
-__all__ = ["PARAMS_A", "PARAMS_B", "DRAWS_A", "DRAWS_B", "FLOW_N", "FLOW_BATCH", "params_ranges",
-           "params_distribution", "flow_labels", "flow_augments"]
+__all__ = ["PARAMS_A", "PARAMS_B", "PARAMS_C", "DRAWS_A", "DRAWS_B", "DRAWS_C", "params_ranges", "params_distribution"]
 
 PARAMS_A = {"rotation_range": 20, "width_shift_range": 0.1, "height_shift_range": 0.2, "shear_range": 5,
             "zoom_range": 0.2, "horizontal_flip": True, "img_shape": [28, 20, 1]}
 PARAMS_B = {"width_shift_range": 3, "img_shape": [12, 12, 1]}
-DRAWS_A, DRAWS_B = 400, 40
-FLOW_N, FLOW_BATCH = 23, 8
+# the other kinds of range Keras reads: a list of shifts, a float shift of 1 or more (pixels, not
+# scaled), a zoom_range list, vertical flips, channel shift and brightness
+PARAMS_C = {"height_shift_range": [-2, 0, 3], "width_shift_range": 2.5, "zoom_range": [0.7, 0.9], "vertical_flip": True,
+            "channel_shift_range": 30.0, "brightness_range": [0.6, 1.4], "img_shape": [14, 10, 1]}
+DRAWS_A, DRAWS_B, DRAWS_C = 400, 40, 100
+
 
 
 _W = {
@@ -42,19 +46,11 @@ _W = {
                   "en": "{name} was True {k} times in {n} draws (expected {want})."},
     "int_shift": {"ja": "width_shift_range=3 (整数) のとき ty は -2..2 の整数のはずですが {value!r} でした。",
                   "en": "with width_shift_range=3 (an int) ty should be an integer in -2..2, got {value!r}."},
-    "batches": {"ja": "バッチの大きさが {sizes} でした (期待 {want})。", "en": "the batch sizes were {sizes}, expected {want}."},
-    "no_items": {"ja": "バッチ {i} が (batch_x, batch_y) の組ではありません。",
-                 "en": "batch {i} is not a pair (batch_x, batch_y)."},
-    "labels_set": {"ja": "ラベルが y のちょうど 1 回ずつになっていません。", "en": "the labels are not each label of y exactly once."},
-    "labels_apart": {"ja": "画像とラベルが対応していません (バッチ {i} の {j} 番目: 画像は y={image_label} のもの、ラベルは "
-                           "{label})。",
-                     "en": "images and labels do not match (batch {i}, item {j}: the image is y={image_label}'s, the "
-                           "label says {label})."},
-    "image_unknown": {"ja": "バッチ {i} の {j} 番目が入力のどの画像とも合いません。",
-                      "en": "batch {i}, item {j} matches none of the input images."},
-    "not_shuffled": {"ja": "shuffle=True なのに順番が入力のままです。", "en": "shuffle=True kept the input order."},
-    "not_augmented": {"ja": "rotation_range=90 でも {n} 枚中 {k} 枚しか変わっていません。",
-                      "en": "with rotation_range=90 only {k} of {n} images changed."},
+    "shift_choice": {"ja": "height_shift_range={choices} (リスト) のとき tx はリストの値に ±1 を掛けたものですが {value:.4g} "
+                           "でした (1 以上の値は画素数のまま)。",
+                     "en": "with height_shift_range={choices} (a list) tx is one of its values times ±1, got {value:.4g} "
+                           "(values of 1 or more are pixels, not scaled)."},
+    "not_drawn": {"ja": "{param} を指定しても {name} が {value} でした。", "en": "with {param} set, {name} was {value}."},
 }
 _KEYS = ("theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal", "flip_vertical")
 
@@ -120,6 +116,51 @@ def params_ranges(arrays) -> None:
             raise Violation(f"rtp_b{i}", _W["int_shift"], value=value)
     if not (np.all(b["zx"] == 1) and np.all(b["zy"] == 1) and np.all(b["theta"] == 0) and np.all(b["tx"] == 0)):
         raise Violation("rtp_b0", _W["out_of_range"], name="zx, zy, theta, tx", value=float("nan"), lo=0, hi=0)
+    _other_ranges(arrays)
+
+
+def _values(arrays, prefix: str, n: int, name: str, param: str) -> np.ndarray:
+    """``name``'s value in each of the ``n`` dicts of steps ``prefix0..``; a value that was not
+    drawn (``None``, absent) although ``param`` was set is a :class:`Violation`."""
+    out = []
+    for i in range(n):
+        got = arrays(f"{prefix}{i}")
+        value = got.get(name) if isinstance(got, dict) else None
+        if value is None or value.size != 1:
+            raise Violation(f"{prefix}{i}", _W["not_drawn"], param=param, name=name,
+                            value=None if value is None else value.tolist())
+        out.append(float(value.reshape(())))
+    return np.array(out)
+
+
+def _spread(key: str, name: str, values: np.ndarray, lo: float, hi: float) -> None:
+    """Within ``[lo, hi]`` and reaching both ends' last fifth."""
+    _within(key, name, values, lo, hi)
+    span = hi - lo
+    if values.min() > lo + 0.2 * span or values.max() < hi - 0.2 * span:
+        raise Violation(key, _W["narrow"], n=len(values), name=name, top=float(np.abs(values).max()), hi=hi,
+                        why="")
+
+
+def _other_ranges(arrays) -> None:
+    """PARAMS_C: list and pixel shifts, a zoom list, vertical flips, channel shift, brightness."""
+    c, n, key = PARAMS_C, DRAWS_C, "rtp_c0"
+    tx = _values(arrays, "rtp_c", n, "tx", "height_shift_range")
+    allowed = {abs(v) for v in c["height_shift_range"]}
+    odd = [v for v in tx if abs(v) not in allowed]
+    if odd or not {2.0, 3.0} <= set(np.abs(tx).tolist()):
+        raise Violation(key, _W["shift_choice"], choices=c["height_shift_range"], value=odd[0] if odd else float(tx[0]))
+    _spread(key, "ty", _values(arrays, "rtp_c", n, "ty", "width_shift_range"), -c["width_shift_range"],
+            c["width_shift_range"])
+    for name in ("zx", "zy"):
+        _spread(key, name, _values(arrays, "rtp_c", n, name, "zoom_range"), *c["zoom_range"])
+    k = int(_values(arrays, "rtp_c", n, "flip_vertical", "vertical_flip").sum())
+    if not 0.25 * n <= k <= 0.75 * n:
+        raise Violation(key, _W["flip_rate"], name="flip_vertical", n=n, k=k, want=f"~{n // 2}")
+    cs = c["channel_shift_range"]
+    _spread(key, "channel_shift_intensity", _values(arrays, "rtp_c", n, "channel_shift_intensity",
+                                                    "channel_shift_range"), -cs, cs)
+    _spread(key, "brightness", _values(arrays, "rtp_c", n, "brightness", "brightness_range"), *c["brightness_range"])
 
 
 def params_distribution(arrays) -> None:
@@ -129,60 +170,3 @@ def params_distribution(arrays) -> None:
         dist = _ks(d[name], lo, hi)
         if dist > 0.1:  # the 1e-4 critical value for 400 draws is about 0.097... of a true uniform: 0.1 is safe
             raise Violation("rtp_a0", _W["not_uniform"], n=DRAWS_A, name=name, lo=lo, hi=hi, d=dist)
-
-
-def _flow_items(arrays, key: str, with_labels: bool) -> list:
-    got = arrays(key)
-    count = int(got["count"]) if isinstance(got, dict) and got.get("count") is not None else 0
-    items = []
-    for i in range(count):
-        if with_labels:
-            bx, by = got.get(f"{i}.0"), got.get(f"{i}.1")
-            if bx is None or by is None:
-                raise Violation(key, _W["no_items"], i=i)
-            items.append((bx.astype(np.float64), by))
-        else:
-            bx = got.get(str(i))
-            if bx is None:
-                raise Violation(key, _W["no_items"], i=i)
-            items.append(bx.astype(np.float64))
-    return items
-
-
-def flow_labels(arrays) -> None:
-    items = _flow_items(arrays, "flow_labels", True)
-    sizes = [len(bx) for bx, _ in items]
-    want = [FLOW_BATCH] * (FLOW_N // FLOW_BATCH) + ([FLOW_N % FLOW_BATCH] if FLOW_N % FLOW_BATCH else [])
-    if sizes != want or any(bx.shape[1:] != (4, 4, 1) or by.shape != (len(bx),) for bx, by in items):
-        raise Violation("flow_labels", _W["batches"], sizes=sizes, want=want)
-    labels = np.concatenate([by for _, by in items])
-    if sorted(labels.tolist()) != list(range(100, 100 + FLOW_N)):
-        raise Violation("flow_labels", _W["labels_set"])
-    apart = None
-    for i, (bx, by) in enumerate(items):
-        for j, (img, label) in enumerate(zip(bx, by)):
-            which = img.mean() * FLOW_N
-            if abs(which - round(which)) > 1e-3 or np.ptp(img) > 1e-3 or not 0 <= round(which) < FLOW_N:
-                raise Violation("flow_labels", _W["image_unknown"], i=i, j=j)
-            if round(which) + 100 != label and apart is None:
-                apart = (i, j, int(round(which)) + 100, int(label))
-    if apart is not None:
-        i, j, image_label, label = apart
-        raise Violation("flow_labels", _W["labels_apart"], "4_9.flow_labels_apart", i=i, j=j,
-                        image_label=image_label, label=label)
-    if labels.tolist() == list(range(100, 100 + FLOW_N)):
-        raise Violation("flow_labels", _W["not_shuffled"])
-
-
-def flow_augments(plan_arrays):
-    def judge(arrays) -> None:
-        same_twice(arrays, "flow_aug_a", "flow_aug_b", "flow_aug_c")
-        x = plan_arrays["x_flow_aug"]
-        items = _flow_items(arrays, "flow_aug_a", False)
-        if [b.shape for b in items] != [(5,) + x.shape[1:], (5,) + x.shape[1:], (2,) + x.shape[1:]]:
-            raise Violation("flow_aug_a", _W["batches"], sizes=[len(b) for b in items], want=[5, 5, 2])
-        out = np.concatenate(items)
-        unchanged = sum(np.min(np.abs(x - img).reshape(len(x), -1).max(axis=1)) < 1e-6 for img in out)
-        if len(out) - unchanged < len(out) // 2:
-            raise Violation("flow_aug_a", _W["not_augmented"], n=len(out), k=len(out) - unchanged)
-    return judge

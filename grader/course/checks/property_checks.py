@@ -43,9 +43,25 @@ class Violation(Exception):
         self.key, self.what, self.fields, self.diagnosis = key, what, fields, diagnosis
 
 
+class _Outputs:
+    """What a judge reads: ``outputs(key)`` is the step's array (or its dict ``{name: array}``),
+    ``outputs.after(key, position)`` a tracked input as the call left it (``None``: not back)."""
+
+    def __init__(self, ctx: Context):
+        self._got = ctx.got
+
+    def __call__(self, key):
+        if key in self._got.arrays:
+            return self._got.arrays[key]
+        return {k: self._got.sub(key, k) for k in self._got.step_status(key).get("keys", ())}
+
+    def after(self, key: str, position: int = 0):
+        return self._got.arg_after(key, position)
+
+
 def property_check(ctx: Context, spec: Spec, keys: tuple, judge) -> CheckResult:
-    """A check judged by properties of the trainee's outputs of ``keys``: ``judge(arrays)``
-    (``arrays(key)`` is the step's array, or its dict ``{name: array}``) raises :class:`Violation`."""
+    """A check judged by properties of the trainee's outputs of ``keys``: ``judge(outputs)`` (an
+    :class:`_Outputs`) raises :class:`Violation`."""
     if spec.name in ctx.flagged:
         return make_result(spec, ctx, Status.FAILED, text("uses_reference", ctx.lang, name=spec.name))
     for key in keys:
@@ -53,15 +69,9 @@ def property_check(ctx: Context, spec: Spec, keys: tuple, judge) -> CheckResult:
         if problem is not None:
             return make_result(spec, ctx, *problem)
 
-    def arrays(key):
-        info = ctx.got.step_status(key)
-        if key in ctx.got.arrays:
-            return ctx.got.arrays[key]
-        return {k: ctx.got.sub(key, k) for k in info.get("keys", ())}
-
     try:
         with np.errstate(all="ignore"):
-            judge(arrays)
+            judge(_Outputs(ctx))
     except Violation as v:
         call = describe_step(ctx.plan, v.key)
         what = in_lang(v.what, ctx.lang).format(**v.fields)

@@ -45,10 +45,16 @@ def add_network_steps(plan) -> None:
         add_curve(f"curve_{name}", name)
 
 
-def infer_architecture(shapes: dict, output_size: int = 10) -> dict:
-    """``{"filter_num", "filter_size", "pad", "hidden_size"}`` of a SimpleConvNet for ``(1, 28, 28)``
-    images, stride 1, ``output_size`` classes, whose parameters have ``shapes``; pad 0 first, then
-    1 .. FS-1. Raises ``ValueError`` saying what does not fit."""
+STRIDES = (1, 2, 3)  # the conv strides a trainee's SimpleConvNet may use (conv_param["stride"])
+
+
+def architectures(shapes: dict, output_size: int = 10) -> list[dict]:
+    """Every ``{"filter_num", "filter_size", "pad", "stride", "hidden_size"}`` of a SimpleConvNet for
+    ``(1, 28, 28)`` images and ``output_size`` classes whose parameters have ``shapes``: stride 1
+    with pad 0 .. FS-1 first, then strides 2 and 3 with pad 0 .. FS//2 (a larger pad with a
+    larger stride would fit networks built for other image sizes). With stride 1 at most one pad
+    fits; a larger stride can fit two pads (the same W2). Raises ``ValueError`` saying what does
+    not fit."""
     k = output_size
     if sorted(shapes) != sorted(KEYS):
         raise ValueError(f"keys {sorted(shapes)}, expected {list(KEYS)}")
@@ -60,21 +66,40 @@ def infer_architecture(shapes: dict, output_size: int = 10) -> dict:
         raise ValueError(f"W2 {w2} and W3 {w3} are not (D, hidden_size) and (hidden_size, {k})")
     if (shapes["b1"], shapes["b2"], shapes["b3"]) != ((fn,), (w2[1],), (k,)):
         raise ValueError(f"b1 {shapes['b1']}, b2 {shapes['b2']}, b3 {shapes['b3']} are not ({fn},), ({w2[1]},), ({k},)")
-    for pad in range(fs):
-        if fn * ((28 + 2 * pad - fs + 1) // 2) ** 2 == w2[0]:
-            return {"filter_num": fn, "filter_size": fs, "pad": pad, "hidden_size": w2[1]}
-    ph = (28 - fs + 1) // 2
-    raise ValueError(f"W2 has {w2[0]} rows; with pad 0, FN * PH * PW = {fn} * {ph} * {ph} = {fn * ph * ph}")
+    found = [{"filter_num": fn, "filter_size": fs, "pad": pad, "stride": stride, "hidden_size": w2[1]}
+             for stride in STRIDES for pad in range(fs if stride == 1 else fs // 2 + 1)
+             if fn * (((28 + 2 * pad - fs) // stride + 1) // 2) ** 2 == w2[0]]
+    if not found:
+        ph = (28 - fs + 1) // 2
+        raise ValueError(f"W2 has {w2[0]} rows; with pad 0 and stride 1, FN * PH * PW = {fn} * {ph} * {ph} = "
+                         f"{fn * ph * ph} (nor does stride 2 or 3)")
+    return found
+
+
+def infer_architecture(shapes: dict, output_size: int = 10) -> dict:
+    """The first of :func:`architectures` (stride 1 when it fits)."""
+    return architectures(shapes, output_size)[0]
 
 
 def accuracy_of(params: dict, arch: dict, x: np.ndarray, t: np.ndarray, output_size: int = 10) -> float:
     """The accuracy of ``params`` on ``(x, t)`` by the reference's forward pass (float32)."""
-    conv = {"filter_num": arch["filter_num"], "filter_size": arch["filter_size"], "pad": arch["pad"], "stride": 1}
+    conv = {"filter_num": arch["filter_num"], "filter_size": arch["filter_size"], "pad": arch["pad"],
+            "stride": arch.get("stride", 1)}
     net = reference.SimpleConvNet((1, 28, 28), conv, arch["hidden_size"], output_size, dtype=np.float32)
     for k in KEYS:
         net.params[k][...] = params[k]
     with np.errstate(all="ignore"):  # NaN or huge weights are the trainee's; they just score low
         return net.accuracy(x, t, batch_size=1000)
+
+
+def best_accuracy(params: dict, shapes: dict, x: np.ndarray, t: np.ndarray, output_size: int = 10):
+    """``(architecture, accuracy)``: the architecture of :func:`architectures` under which ``params``
+    score best (nearly always the only one; two pads can fit one stride above 1, and the shapes
+    cannot tell which the trainee used). Raises ``ValueError`` as :func:`architectures` does."""
+    scored = [(accuracy_of(params, arch, x, t, output_size), i, arch)
+              for i, arch in enumerate(architectures(shapes, output_size))]
+    accuracy, _, arch = max(scored, key=lambda s: (s[0], -s[1]))
+    return arch, accuracy
 
 
 def linear_points(accuracy: float, full: float, zero: float, points: float) -> float:

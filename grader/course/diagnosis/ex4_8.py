@@ -42,6 +42,32 @@ def _rotate_clockwise(x, angle, fill=0.0):
     return ra.rotate(x, -np.asarray(angle, dtype=np.float64), fill)
 
 
+def _rotate_nearest(x, angle, fill=0.0):
+    """``ra.rotate`` sampling the nearest pixel (sample points rounded half up) instead of bilinear."""
+    x = np.asarray(x)
+    n, _, h, w = x.shape
+    t = np.deg2rad(np.broadcast_to(np.asarray(angle, dtype=np.float64), (n,)))[:, None, None]
+    cr, cc = (h - 1) / 2, (w - 1) / 2
+    dr, dc = np.meshgrid(np.arange(h) - cr, np.arange(w) - cc, indexing="ij")
+    rows = np.floor(cr + np.cos(t) * dr + np.sin(t) * dc + 0.5)
+    cols = np.floor(cc - np.sin(t) * dr + np.cos(t) * dc + 0.5)
+    out = ra._sample(x, rows, cols, "pil", fill)
+    return out.astype(x.dtype if x.dtype in (np.float32, np.float64) else np.float64, copy=False)
+
+
+def _flip_channels(x):
+    return np.asarray(x)[:, ::-1].copy()
+
+
+def _shift_wraps(x, dx, dy, fill=0.0):
+    """``np.roll`` per image: what leaves one side comes back on the other, nothing is filled."""
+    x = np.asarray(x)
+    n = x.shape[0]
+    dxs, dys = (np.broadcast_to(np.asarray(v), (n,)) for v in (dx, dy))
+    out = np.stack([np.roll(x[i], (int(dys[i]), int(dxs[i])), axis=(1, 2)) for i in range(n)])
+    return out.astype(x.dtype if x.dtype in (np.float32, np.float64) else np.float64, copy=False)
+
+
 def _flip_lr_rows(x):
     return ra.flip_top_bottom(x)
 
@@ -88,6 +114,23 @@ MISTAKES = (
             _t("中心を (H/2, W/2) にしている (半画素ずれ)", "centre taken as (H/2, W/2) (half a pixel off)"),
             _t("画素 i の中心は座標 i なので、画像の中心は ((H-1)/2, (W-1)/2) です (28x28 なら 13.5)。",
                "Pixel i is centred at coordinate i, so the image centre is ((H-1)/2, (W-1)/2) (13.5 for 28x28).")),
+    Mistake("4_8.rotate_nearest", "rotate", (_rotate_nearest,),
+            _t("双線形補間ではなく最も近い画素を取っている", "nearest pixel taken instead of bilinear interpolation"),
+            _t("逆写像で得た入力の座標 (rows, cols) は整数とは限りません。丸めずに、まわりの 4 画素を距離で重み付けして"
+               "補間します (双線形補間)。",
+               "The input point (rows, cols) the inverse mapping gives is not a whole pixel: do not round it, "
+               "interpolate the four pixels around it by their distances (bilinear).")),
+    Mistake("4_8.flip_channels", "flip_left_right", (_flip_channels,),
+            _t("左右反転でチャンネルの軸を反転している", "left-right flip reverses the channel axis"),
+            _t("x は (N, C, H, W) です。x[:, ::-1] はチャンネルの順を逆にします。左右反転は最後の軸 W: x[:, :, :, ::-1]。",
+               "x is (N, C, H, W): x[:, ::-1] reverses the channels. A left-right flip reverses the last axis, W: "
+               "x[:, :, :, ::-1].")),
+    Mistake("4_8.shift_wraps_around", "shift", (_shift_wraps,),
+            _t("np.roll でずらして、はみ出した部分が反対側に戻っている", "np.roll: what leaves one side comes back on the other"),
+            _t("ずらして空いた画素は fill にします。np.roll を使うなら、反対側に回り込んだ行と列を fill で上書きします"
+               "(または np.full で fill の画像を作って、残る部分をコピーします)。",
+               "The pixels the shift vacates get fill. With np.roll, overwrite the rows and columns that came round "
+               "with fill (or start from np.full(..., fill) and copy the part that stays).")),
     Mistake("4_8.flip_lr_reverses_rows", "flip_left_right", (_flip_lr_rows,),
             _t("左右反転で H の軸 (行) を反転している", "left-right flip reverses the H axis (rows)"),
             _t("(N, C, H, W) の左右反転は最後の軸 W を逆順にします: x[:, :, :, ::-1]。",
