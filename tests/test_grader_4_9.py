@@ -30,6 +30,7 @@ FAILS = {  # mutant -> the checks it fails (under every seed)
     "keras_tx_ty_swapped": AFFINE,
     "keras_zoom_inverted": AFFINE,
     "keras_theta_radians": AFFINE,
+    "keras_rotation_clockwise": AFFINE,
     "keras_flips_swapped": {"apply_transform.flips_and_color"},
     "keras_shift_ranges_uncrossed": {"random_transform_params.ranges"},
     "keras_flow_labels_apart": {"flow.labels_follow_images"},

@@ -167,6 +167,8 @@ def shift(x, dx, dy, fill=0.0):
     dys = np.broadcast_to(np.asarray(dy), (N,))
     return np.stack([np.roll(x[n], (int(dys[n]), int(dxs[n])), axis=(1, 2)) for n in range(N)]).astype(_float_dtype(x))
 '''}),
+    "aug_zoom_int_truncates": (None, {"zoom": ZOOM.replace(
+        "out = np.empty(x.shape, dtype=_float_dtype(x))", "out = np.empty_like(x)")}),
     "aug_erasing_in_place": (None, {"random_erasing": RANDOM_ERASING.replace(
         "out = x.astype(_float_dtype(x))", "out = x if x.dtype == np.float64 else x.astype(np.float64)")}),
     "aug_erasing_one_rectangle": (None, {"random_erasing": RANDOM_ERASING.replace(

@@ -136,6 +136,9 @@ MUTANTS = {
         "S = np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]])", "S = np.array([[1, 0, ty], [0, 1, tx], [0, 0, 1]])")}),
     "keras_zoom_inverted": ("4_9.zoom_inverted", {"affine": AFFINE.replace(
         "Z = np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]])", "Z = np.array([[1 / zx, 0, 0], [0, 1 / zy, 0], [0, 0, 1]])")}),
+    "keras_rotation_clockwise": ("4_9.rotation_clockwise", {"affine": AFFINE.replace(
+        "M = np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0], [0, 0, 1]])",
+        "M = np.array([[np.cos(t), np.sin(t), 0], [-np.sin(t), np.cos(t), 0], [0, 0, 1]])")}),
     "keras_theta_radians": ("4_9.theta_as_radians", {"affine": AFFINE.replace("t = np.deg2rad(theta)", "t = theta")}),
     "keras_flips_swapped": ("4_9.flips_swapped", {"transform": TRANSFORM.replace(
         'if p.get("flip_horizontal", False):\n        x = x[:, ::-1]', 'if p.get("flip_horizontal", False):\n        x = x[::-1]'

@@ -102,6 +102,7 @@ def _deterministic(plan: PlanBuilder, rng) -> list[Spec]:
               watch=w)
     plan.call("zoom_random", "zoom", a("x_zoom_r", rng.random((2, 1, 10, 10))), float(rng.uniform(0.6, 1.8)), watch=w)
     plan.call("zoom_fill", "zoom", xz, 0.5, fill=0.3, watch=w)
+    plan.call("zoom_int", "zoom", a("x_zoom_int", rng.integers(0, 256, (1, 1, 7, 8))), 1.4, watch=w)  # float64 out
     w = ("shift",)
     xs = a("x_shift", rng.random((1, 2, 6, 8)))
     plan.call("shift_pos", "shift", xs, 2, 1, track=(0,), watch=w)
@@ -129,7 +130,8 @@ def _deterministic(plan: PlanBuilder, rng) -> list[Spec]:
              hint=h["rotate"]),
         Spec("rotate.fill", 1, ("rot_fill", "rot_fill_positional"), hint=h["rotate"]),
         Spec("rotate.dtypes", 1, ("rot_f32", "rot_int"), precision="float32", hint=h["dtypes"]),
-        Spec("zoom.values", 2, ("zoom_up", "zoom_down", "zoom_per_image", "zoom_random"), ("zoom_up",), hint=h["zoom"]),
+        Spec("zoom.values", 2, ("zoom_up", "zoom_down", "zoom_per_image", "zoom_random", "zoom_int"), ("zoom_up",),
+             hint=h["zoom"]),
         Spec("zoom.fill", 1, ("zoom_fill",), hint=h["zoom"]),
         Spec("shift.values", 2, ("shift_pos", "shift_neg", "shift_per_image", "shift_random"), ("shift_pos",),
              hint=h["shift"]),

@@ -38,6 +38,12 @@ def _theta_radians(p):
     return p
 
 
+def _theta_clockwise(p):
+    if "theta" in p:
+        p["theta"] = -p["theta"]
+    return p
+
+
 def _uncrossed(rng, rotation_range=0, width_shift_range=0.0, height_shift_range=0.0, *args, **kwargs):
     return ra.random_transform_params(rng, rotation_range, height_shift_range, width_shift_range, *args, **kwargs)
 
@@ -69,6 +75,12 @@ MISTAKES = (
             _t("theta (度) をラジアンとして使っている", "theta (degrees) used as radians"),
             _t("theta は度です。np.deg2rad(theta) にしてから回転行列を作ります。",
                "theta is in degrees: build the rotation matrix from np.deg2rad(theta).")),
+    Mistake("4_9.rotation_clockwise", "apply_transform", (_changed(_theta_clockwise),),
+            _t("回転の向きが逆 (theta > 0 で時計回り)", "rotation in the wrong direction (clockwise for theta > 0)"),
+            _t("Keras の R = [[cos, -sin, 0], [sin, cos, 0], [0, 0, 1]] (x = 列、y = 行) では theta > 0 で画面上の"
+               "反時計回りです (theta=90 は np.rot90(x, 1, axes=(0, 1)))。sin の符号を確かめてください。",
+               "With Keras' R = [[cos, -sin, 0], [sin, cos, 0], [0, 0, 1]] (x = column, y = row) theta > 0 turns "
+               "counter-clockwise on screen (theta=90 is np.rot90(x, 1, axes=(0, 1))). Check the signs of sin.")),
     Mistake("4_9.flips_swapped", "apply_transform", (_changed(_swap("flip_horizontal", "flip_vertical")),),
             _t("flip_horizontal と flip_vertical が逆", "flip_horizontal and flip_vertical swapped"),
             _t("(H, W, C) の画像で flip_horizontal は列を反転 (x[:, ::-1])、flip_vertical は行を反転 (x[::-1]) します。",
