@@ -90,25 +90,22 @@ def _untouched(arrays, key: str, x: np.ndarray) -> None:
         raise Violation(key, _W["modified"])
 
 
-def noise(plan_arrays):
-    def judge(arrays) -> None:
-        same_twice(arrays, "noise_a", "noise_b", "noise_c")
-        out = as_array(arrays("noise_a"), "noise_a", (4, 1, 25, 20))
-        d = out - 0.5
-        if abs(d.mean()) > 0.006 or not 0.046 <= d.std() <= 0.054:
-            raise Violation("noise_a", _W["noise_std"], mean=d.mean(), std=d.std(), want=0.05)
-        for i in range(len(d)):
-            for j in range(i):
-                if np.allclose(d[i], d[j], rtol=0, atol=1e-6):
-                    raise Violation("noise_a", _W["noise_shared"], i=j, j=i)
-        _untouched(arrays, "noise_a", plan_arrays["x_noise_mid"])
-        hi = as_array(arrays("noise_clip"), "noise_clip", (2, 2, 10, 10))
-        if hi.min() < 0 or hi.max() > 1:
-            raise Violation("noise_clip", _W["range01"], lo=hi.min(), hi=hi.max())
-        if not np.any(hi == 1.0):
-            raise Violation("noise_clip", _W["no_clip_seen"])
-        as_array(arrays("noise_f32"), "noise_f32", (1, 1, 5, 6))
-    return judge
+def noise(arrays) -> None:
+    same_twice(arrays, "noise_a", "noise_b", "noise_c")
+    out = as_array(arrays("noise_a"), "noise_a", (4, 1, 25, 20))
+    d = out - 0.5
+    if abs(d.mean()) > 0.006 or not 0.046 <= d.std() <= 0.054:
+        raise Violation("noise_a", _W["noise_std"], mean=d.mean(), std=d.std(), want=0.05)
+    for i in range(len(d)):
+        for j in range(i):
+            if np.allclose(d[i], d[j], rtol=0, atol=1e-6):
+                raise Violation("noise_a", _W["noise_shared"], i=j, j=i)
+    hi = as_array(arrays("noise_clip"), "noise_clip", (2, 2, 10, 10))
+    if hi.min() < 0 or hi.max() > 1:
+        raise Violation("noise_clip", _W["range01"], lo=hi.min(), hi=hi.max())
+    if not np.any(hi == 1.0):
+        raise Violation("noise_clip", _W["no_clip_seen"])
+    as_array(arrays("noise_f32"), "noise_f32", (1, 1, 5, 6))
 
 
 def _blob_pair_halves(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -144,8 +144,7 @@ def _random(plan: PlanBuilder, rng) -> None:
                                                    (FLOW_N, 4, 4, 1)).copy())
     labels = plan.array("y_const", 100 + np.arange(FLOW_N))
     kw = {"rotation_range": 40, "zoom_range": 0.2, "horizontal_flip": True}
-    plan.iterate("flow_labels", "flow", consts, labels, FLOW_BATCH, plan.rng(seed), limit=50, track=(0, 1), watch=w,
-                 **kw)
+    plan.iterate("flow_labels", "flow", consts, labels, FLOW_BATCH, plan.rng(seed), limit=50, watch=w, **kw)
     xd = plan.array("x_flow_aug", rng.random((12, 9, 9, 1)))
     for key, s in (("flow_aug_a", seed), ("flow_aug_b", seed), ("flow_aug_c", seed + 1)):
         plan.iterate(key, "flow", xd, None, 5, plan.rng(s), limit=50, track=(0,) if key == "flow_aug_a" else (),
@@ -175,7 +174,7 @@ def extra_checks(ctx: Context) -> list[CheckResult]:
         check(Spec("random_transform_params.ranges", 2, hint=_H["params"]), draws, params_ranges),
         check(Spec("random_transform_params.distribution", 1, hint=_H["params"]), draws[:DRAWS_A],
               params_distribution),
-        check(Spec("flow.labels_follow_images", 2, hint=_H["flow"]), ("flow_labels",), flow_labels(ctx.plan.arrays)),
+        check(Spec("flow.labels_follow_images", 2, hint=_H["flow"]), ("flow_labels",), flow_labels),
         check(Spec("flow.augments", 1, hint=_H["flow"]),
               ("flow_aug_a", "flow_aug_b", "flow_aug_c", "flow_same", "flow_fill"), flow_augments(ctx.plan.arrays)),
     ]

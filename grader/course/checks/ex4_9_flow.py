@@ -81,14 +81,7 @@ def _untouched(arrays, key: str, originals: dict) -> None:
             raise Violation(key, _W["modified"], name=name)
 
 
-def flow_labels(plan_arrays):
-    def judge(arrays) -> None:
-        _flow_labels(arrays)
-        _untouched(arrays, "flow_labels", {0: ("x", plan_arrays["x_const"]), 1: ("y", plan_arrays["y_const"])})
-    return judge
-
-
-def _flow_labels(arrays) -> None:
+def flow_labels(arrays) -> None:
     items = _flow_items(arrays, "flow_labels", True)
     sizes = [len(bx) for bx, _ in items]
     want = [FLOW_BATCH] * (FLOW_N // FLOW_BATCH) + ([FLOW_N % FLOW_BATCH] if FLOW_N % FLOW_BATCH else [])
