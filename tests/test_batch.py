@@ -73,7 +73,9 @@ def test_three_layouts_and_problems(tmp_path):
     assert "col2im.overlap" in report and 'class="diff"' in report
 
 
-def test_rerun_skips_unchanged_and_regrades_changed(tmp_path):
+def test_rerun_skips_unchanged_and_regrades_changed(tmp_path, monkeypatch):
+    """A rerun grades what changed: a notebook, the secret (seed), or what decides the exercise's
+    score (its grading code: the grader was updated; the instructor is told so)."""
     root = tmp_path / "class"
     root.mkdir()
     _good(root / "alice_4_4.ipynb")
@@ -88,6 +90,38 @@ def test_rerun_skips_unchanged_and_regrades_changed(tmp_path):
     assert _rows(out)[("bob", "4_4")] == 10
     other_seed = grade_class(root, out, BatchOptions(**{**OPTIONS.__dict__, "seed": 12}))
     assert other_seed.graded == 2
+    from grader.classroom import batch
+    from grader.grading.fingerprint import grading_code
+
+    assert {r["grading_code"] for r in Gradebook(out, lock=False).rows()} == {grading_code("4_4")}
+    monkeypatch.setattr(batch, "grading_code", lambda exercise: "checks-fixed-since")
+    fixed = grade_class(root, out, BatchOptions(**{**OPTIONS.__dict__, "seed": 12}))
+    assert (fixed.graded, fixed.skipped) == (2, 0)
+    assert fixed.warnings == ["4_4: the grader's checks or reference changed since 2 stored grades were made; they are "
+                              "graded again, and their scores may change."]
+    settled = grade_class(root, out, BatchOptions(**{**OPTIONS.__dict__, "seed": 12}))
+    assert (settled.graded, settled.skipped, settled.warnings) == (0, 2, [])
+
+
+def test_a_gradebook_from_before_grading_codes_is_graded_again(tmp_path):
+    """A gradebook written before the grading_code column: opening it adds the column, and its
+    rows, whose code is unknown, are not current (a rerun grades them again)."""
+    out = tmp_path / "out"
+    out.mkdir(mode=0o700)
+    db = sqlite3.connect(out / "gradebook.sqlite")
+    db.executescript("""CREATE TABLE grades (
+        trainee TEXT NOT NULL, exercise TEXT NOT NULL, notebook TEXT NOT NULL, sha256 TEXT NOT NULL,
+        seed INTEGER NOT NULL, grader_version TEXT NOT NULL,
+        score REAL NOT NULL, max_score REAL NOT NULL, penalty REAL NOT NULL DEFAULT 0, final_score REAL NOT NULL,
+        submitted_at REAL, checks_json TEXT NOT NULL, flags_json TEXT NOT NULL, errors_json TEXT NOT NULL,
+        result_json TEXT NOT NULL, seconds REAL, graded_at REAL NOT NULL, PRIMARY KEY (trainee, exercise));
+        INSERT INTO grades VALUES ('alice', '4_4', 'a.ipynb', 'abc', 7, '0.1.0', 10, 10, 0, 10, NULL, '[]', '[]', '[]',
+        '{}', 1.0, 0.0);""")
+    db.close()
+    with Gradebook(out) as book:
+        assert book.rows()[0]["grading_code"] == "" and book.rows()[0]["score"] == 10
+        assert not book.is_current("alice", "4_4", "abc", 7, "0.1.0", "0123456789abcdef")
+        assert book.codes() == {"4_4": {"": 1}}
 
 
 def test_unsafe_zip_is_reported_not_extracted(tmp_path):

@@ -15,6 +15,8 @@ from grader import __version__
 from grader.kernel import tempdirs
 from grader.errors import GraderError
 from grader.classroom.gradebook import SEED_ENV, Gradebook, derive_seed
+from grader.course import registry
+from grader.grading.fingerprint import grading_code
 from grader.classroom.late import LatePolicy, PolicyUpdate
 from grader.classroom.lifeline import signals_interrupt
 from grader.kernel.limits import Limits
@@ -93,9 +95,22 @@ class _Progress:
             self.bar.close()
 
 
-def _record(book: Gradebook, sub: Submission, result: GradingResult, options: BatchOptions, submitted: dict) -> None:
-    """Record a result with its file's time; late penalties are a view (grader.classroom.standing)."""
-    book.record(sub.trainee, sub.sha256, result, submitted_at=sub.mtime)
+def _record(book: Gradebook, sub: Submission, result: GradingResult, code: str) -> None:
+    """Record a result with its file's time under the run's grading code; late penalties are a
+    view (grader.classroom.standing)."""
+    book.record(sub.trainee, sub.sha256, result, submitted_at=sub.mtime, code=code)
+
+
+def _changed_checks(book: Gradebook, codes: dict, lang: str) -> list:
+    """A line for the instructor per exercise whose stored grades were computed by other checks
+    (an updated grader): they are graded again, and their scores may move."""
+    stored = book.codes()
+    lines = []
+    for exercise in sorted(codes, key=registry.order_key):
+        stale = sum(n for code, n in stored.get(exercise, {}).items() if code != codes[exercise])
+        if stale:
+            lines.append(text("regraded_changed_checks", lang, exercise=exercise, count=stale))
+    return lines
 
 
 def _similarity(subs, out_dir: Path, options: BatchOptions) -> dict | None:
@@ -122,7 +137,10 @@ def grade_class(root: Path, out_dir: Path, options: BatchOptions, submitted: dic
                                               {s.trainee for s in subs}, options.lang, submitted)
         summary.problems = len(problems)
         seeds = {s.path: derive_seed(secret, s.trainee, s.exercise, s.sha256) for s in subs}  # per submission
-        todo = [s for s in subs if not book.is_current(s.trainee, s.exercise, s.sha256, seeds[s.path], __version__)]
+        codes = {e: grading_code(e) for e in {s.exercise for s in subs}}  # what would grade each exercise now
+        summary.warnings += _changed_checks(book, codes, options.lang)
+        todo = [s for s in subs
+                if not book.is_current(s.trainee, s.exercise, s.sha256, seeds[s.path], __version__, codes[s.exercise])]
         summary.skipped = len(subs) - len(todo)
         progress = _Progress(len(todo), options.progress)
         jobs = [Job(str(s.path), s.exercise, seeds[s.path], tag=s) for s in todo]
@@ -140,7 +158,7 @@ def grade_class(root: Path, out_dir: Path, options: BatchOptions, submitted: dic
                     exc = outcome.exception
                     result = _unreadable(sub, seed, f"grader failure: {type(exc).__name__}: {exc}")
                     summary.failed += 1
-                _record(book, sub, result, options, submitted or {})
+                _record(book, sub, result, codes[sub.exercise])
                 summary.graded += 1
                 progress.step(sub, result)
         progress.close()

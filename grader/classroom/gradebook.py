@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS grades (
     seed INTEGER NOT NULL, grader_version TEXT NOT NULL,
     score REAL NOT NULL, max_score REAL NOT NULL, penalty REAL NOT NULL DEFAULT 0, final_score REAL NOT NULL,
     submitted_at REAL, checks_json TEXT NOT NULL, flags_json TEXT NOT NULL, errors_json TEXT NOT NULL,
-    result_json TEXT NOT NULL, seconds REAL, graded_at REAL NOT NULL,
+    result_json TEXT NOT NULL, seconds REAL, graded_at REAL NOT NULL, grading_code TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (trainee, exercise));
 CREATE TABLE IF NOT EXISTS problems (trainee TEXT, path TEXT, message TEXT, PRIMARY KEY (trainee, path, message));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -111,6 +111,9 @@ class Gradebook:
         self.db.execute("PRAGMA journal_mode=WAL")  # SQLite gives -wal and -shm the database's mode
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(_SCHEMA)
+        if "grading_code" not in {row[1] for row in self.db.execute("PRAGMA table_info(grades)")}:
+            # a gradebook of a release before grading codes: its rows match no code, so they are graded again
+            self.db.execute("ALTER TABLE grades ADD COLUMN grading_code TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self.db.close()
@@ -137,27 +140,37 @@ class Gradebook:
         """The grading secret of this gradebook (see :func:`load_secret`)."""
         return load_secret(self.out_dir, explicit)
 
-    def is_current(self, trainee: str, exercise: str, sha256: str, seed: int, version: str) -> bool:
-        """Whether the stored grade is of this notebook, grader version and seed (the seed is
-        derived from the secret: a new secret regrades everything)."""
-        row = self.db.execute("SELECT sha256, seed, grader_version FROM grades WHERE trainee=? AND exercise=?",
-                              (trainee, exercise)).fetchone()
-        return row == (sha256, seed, version)
+    def is_current(self, trainee: str, exercise: str, sha256: str, seed: int, version: str, code: str = "") -> bool:
+        """Whether the stored grade is of this notebook, grader version, seed and grading code
+        (the seed is derived from the secret: a new secret regrades everything; the code is
+        :func:`grader.grading.fingerprint.grading_code`: changed checks regrade their exercise)."""
+        row = self.db.execute("SELECT sha256, seed, grader_version, grading_code FROM grades WHERE trainee=? AND "
+                              "exercise=?", (trainee, exercise)).fetchone()
+        return row == (sha256, seed, version, code)
+
+    def codes(self) -> dict:
+        """``{exercise: {grading code: number of stored grades}}``."""
+        out: dict = {}
+        for exercise, code, n in self.db.execute("SELECT exercise, grading_code, COUNT(*) FROM grades "
+                                                 "GROUP BY exercise, grading_code"):
+            out.setdefault(exercise, {})[code] = n
+        return out
 
     def record(self, trainee: str, sha256: str, result: GradingResult, *, penalty: float = 0.0,
-               submitted_at: float | None = None) -> None:
-        """Insert or replace the row of ``(trainee, result.exercise)`` in one transaction."""
+               submitted_at: float | None = None, code: str | None = None) -> None:
+        """Insert or replace the row of ``(trainee, result.exercise)`` in one transaction;
+        ``code`` (default ``result.grading_code``) is the grading code it is stored under."""
         data = result.to_dict()
         final = max(0.0, result.score - penalty)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
-                "INSERT OR REPLACE INTO grades VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO grades VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (trainee, result.exercise, result.notebook, sha256, result.seed, result.grader_version,
                  result.score, result.max_score, penalty, final, submitted_at,
                  json.dumps(data["checks"], ensure_ascii=False), json.dumps(data["flags"], ensure_ascii=False),
                  json.dumps(data["errors"], ensure_ascii=False), json.dumps(data, ensure_ascii=False),
-                 result.timings.get("total"), time.time()))
+                 result.timings.get("total"), time.time(), result.grading_code if code is None else code))
 
     def replace_problems(self, problems) -> None:
         with self.db:

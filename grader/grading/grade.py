@@ -28,6 +28,7 @@ from grader.grading.integrity import after_scan, drop_confirmed, scan_notebook
 from grader.kernel.view import fill_reference, view_protections
 from grader.grading.probe import (ProbeOutputs, ProbeReadError, expected_outputs, killed_step, probe_cell_source, read_outputs,
                     write_exchange)
+from grader.grading.fingerprint import grading_code
 from grader.grading.results import CellError, GradingResult, Note, cap_errors
 from grader.grading.judging import PUBLIC_SEED, judge  # their home: shared with the self-check
 
@@ -140,7 +141,8 @@ def grade_parsed(nb, notebook: str, exercise: str, *, seed: int, lang: str,
                          errors=cap_errors(errors, lambda n: text("errors_dropped", lang, count=n)),
                          seed=seed, grader_version=__version__,
                          timings={k: round(v, 3) for k, v in timings.items()},
-                         protections=dict(execution.protections), notes=notes)
+                         protections=dict(execution.protections), notes=notes,
+                         grading_code=grading_code(exercise))
 
 
 def grade_notebook(path, *, exercise: str | None = None, seed: int | None = None, lang: str | None = None,

@@ -140,6 +140,7 @@ class GradingResult:
     timings: dict = field(default_factory=dict)
     protections: dict = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
+    grading_code: str = ""  # grader.grading.fingerprint: what computed this result
 
     def __post_init__(self):
         if sum(e.kind != ERRORS_DROPPED for e in self.errors) > MAX_ERRORS:  # however it was made
@@ -170,7 +171,7 @@ class GradingResult:
             "errors": [asdict(e) for e in self.errors],
             "seed": self.seed, "grader_version": self.grader_version,
             "timings": dict(self.timings), "protections": dict(self.protections),
-            "notes": [asdict(n) for n in self.notes],
+            "notes": [asdict(n) for n in self.notes], "grading_code": self.grading_code,
         }
         return out
 
@@ -186,7 +187,7 @@ class GradingResult:
             errors=tuple(CellError(**e) for e in data.get("errors", ())),
             seed=data.get("seed", 0), grader_version=data.get("grader_version", ""),
             timings=data.get("timings", {}), protections=data.get("protections", {}),
-            notes=tuple(Note(**n) for n in data.get("notes", ())),
+            notes=tuple(Note(**n) for n in data.get("notes", ())), grading_code=data.get("grading_code", ""),
         )
 
     @classmethod

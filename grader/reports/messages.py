@@ -36,6 +36,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "en": "{call} modified its input array (argument {position}). Do not change the inputs (work on a copy)."},
     "keys": {"ja": "{call}: 辞書のキーが違います。期待 {expected}、実際 {received}。",
              "en": "{call}: wrong dictionary keys, expected {expected}, got {received}."},
+    "regraded_changed_checks": {"ja": "{exercise}: 前回の採点の後に採点プログラム (チェックか参照実装) が変わったので、保存済みの "
+                                      "{count} 件を採点し直します。点数が変わることがあります。",
+                                "en": "{exercise}: the grader's checks or reference changed since {count} stored grades were "
+                                      "made; they are graded again, and their scores may change."},
     "items": {"ja": "{call}: 繰り返しで {received} 個を返しました (期待 {expected} 個)。",
               "en": "{call}: it yielded {received} items, expected {expected}."},
     "uses_reference": {"ja": "`{name}` が講座の参照実装 (reference) を使っています。自分で実装してください。この項目は 0 点です。",
