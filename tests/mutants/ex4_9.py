@@ -153,9 +153,9 @@ MUTANTS = {
         "    order = rng.permutation(n) if shuffle else np.arange(n)\n"
         "    labels = None if y is None else np.asarray(y)[rng.permutation(n) if shuffle else np.arange(n)]\n").replace(
         "            yield batch_x, np.asarray(y)[idx]", "            yield batch_x, labels[start:start + batch_size]")}),
+    "keras_offset_whole_pixel": ("4_9.offset_whole_pixel", {"offset": OFFSET.replace(
+        "float(x) / 2 - 0.5", "float(x) / 2").replace("float(y) / 2 - 0.5", "float(y) / 2")}),
     # unrelated wrong answers
-    "keras_offset_whole_pixel": (None, {"offset": OFFSET.replace("float(x) / 2 - 0.5", "float(x) / 2").replace(
-        "float(y) / 2 - 0.5", "float(y) / 2")}),
     "keras_theta_from_global_random": (None, {"params": PARAMS.replace(
         "theta = rng.uniform(-rotation_range, rotation_range) if rotation_range else 0",
         "theta = np.random.uniform(-rotation_range, rotation_range) if rotation_range else 0")}),

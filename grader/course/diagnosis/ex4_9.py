@@ -44,6 +44,18 @@ def _theta_clockwise(p):
     return p
 
 
+def _offset_whole_pixel(x, transform_parameters, fill_mode="nearest", cval=0.0):
+    """``ra.apply_transform`` with the centre offset x/2, y/2 (without Keras' -0.5): the same
+    matrix conjugated by a further half-pixel translation, ``b' = b + d - A d``."""
+    x = ra._image(x)
+    m = ra._params_matrix(transform_parameters, x.shape[0], x.shape[1])
+    if m is not None:
+        d = np.array([0.5, 0.5])
+        m = m.copy()
+        m[:, 2] += d - m[:, :2] @ d
+    return ra._finish(ra._affine_hwc(x[None], [m], fill_mode, cval)[0], transform_parameters)
+
+
 def _uncrossed(rng, rotation_range=0, width_shift_range=0.0, height_shift_range=0.0, *args, **kwargs):
     return ra.random_transform_params(rng, rotation_range, height_shift_range, width_shift_range, *args, **kwargs)
 
@@ -81,6 +93,12 @@ MISTAKES = (
                "反時計回りです (theta=90 は np.rot90(x, 1, axes=(0, 1)))。sin の符号を確かめてください。",
                "With Keras' R = [[cos, -sin, 0], [sin, cos, 0], [0, 0, 1]] (x = column, y = row) theta > 0 turns "
                "counter-clockwise on screen (theta=90 is np.rot90(x, 1, axes=(0, 1))). Check the signs of sin.")),
+    Mistake("4_9.offset_whole_pixel", "apply_transform", (_offset_whole_pixel,),
+            _t("中心のずらし量が x/2, y/2 (Keras の -0.5 がない)", "centre offset x/2, y/2 (without Keras' -0.5)"),
+            _t("transform_matrix_offset_center のずらし量は o_x = x/2 - 0.5、o_y = y/2 - 0.5 です (画素 i の中心が座標 i)。"
+               "-0.5 がないと、回転や拡大の中心が半画素ずれます。",
+               "transform_matrix_offset_center offsets by o_x = x/2 - 0.5 and o_y = y/2 - 0.5 (pixel i is centred at i); "
+               "without the -0.5 the rotation and zoom turn about a point half a pixel off.")),
     Mistake("4_9.flips_swapped", "apply_transform", (_changed(_swap("flip_horizontal", "flip_vertical")),),
             _t("flip_horizontal と flip_vertical が逆", "flip_horizontal and flip_vertical swapped"),
             _t("(H, W, C) の画像で flip_horizontal は列を反転 (x[:, ::-1])、flip_vertical は行を反転 (x[::-1]) します。",
