@@ -10,7 +10,8 @@ is left as it was), ``deterministic`` (the same seed gives the same batch: no gl
 mean absolute difference of 0.01 or more: not the identity, nor an angle in radians given to a
 function that takes degrees), ``labels`` (the batch kept its order: the dot images are the
 outputs with the least ink, or, when noise added ink to them, most characters resemble their own
-input; a batch shuffled inside ``augment`` fails both, and its labels no longer match). A failure a typical mistake explains names it (:mod:`grader.course.diagnosis.ex4_10`).
+input; a batch shuffled inside ``augment`` fails both, and its labels no longer match). A failure
+a typical mistake explains names it (:mod:`grader.course.diagnosis.ex4_10`).
 
 ``network.hidden_accuracy`` (6 points): ``network.params`` only, architecture inferred from the
 shapes (input ``(1, 28, 28)``, stride 1 to 3, 15 outputs), the reference's forward pass in the
