@@ -221,7 +221,8 @@ def test_a_network_trained_with_stride_2_is_measured_as_it_predicts():
         optimizer.update(net.params, net.gradient(x[batch], t[batch]))
     shapes = {k: tuple(v.shape) for k, v in net.params.items()}
     assert [(a["stride"], a["pad"]) for a in trained_network.architectures(shapes)] == [(2, 0), (2, 1)]
-    arch, accuracy = trained_network.best_accuracy(net.params, shapes, x_test[:2000], t_test[:2000])
+    arch, accuracy = trained_network.best_accuracy(net.params, trained_network.architectures(shapes), x_test[:2000],
+                                                   t_test[:2000])
     assert (arch["stride"], arch["pad"]) == (2, 0)
     assert accuracy == net.accuracy(x_test[:2000], t_test[:2000], batch_size=1000) > 0.7
 

@@ -140,7 +140,7 @@ class Gradebook:
         """The grading secret of this gradebook (see :func:`load_secret`)."""
         return load_secret(self.out_dir, explicit)
 
-    def is_current(self, trainee: str, exercise: str, sha256: str, seed: int, version: str, code: str = "") -> bool:
+    def is_current(self, trainee: str, exercise: str, sha256: str, seed: int, version: str, code: str) -> bool:
         """Whether the stored grade is of this notebook, grader version, seed and grading code
         (the seed is derived from the secret: a new secret regrades everything; the code is
         :func:`grader.grading.fingerprint.grading_code`: changed checks regrade their exercise)."""

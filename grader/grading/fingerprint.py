@@ -64,7 +64,8 @@ def _module_files(name: str | None) -> list[Path]:
 
 
 def own_files(exercise_id: str) -> list[Path]:
-    """The files that belong to exercise ``exercise_id`` alone."""
+    """The modules exercise ``exercise_id`` names as its own (checks, catalogue, reference) and
+    their siblings; one that several exercises name counts as shared (:func:`common_files`)."""
     ex = registry.get(exercise_id)
     files = [*_module_files(ex.checks), *_module_files(ex.diagnosis), *_module_files(ex.reference)]
     return list(dict.fromkeys(files))

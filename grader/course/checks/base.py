@@ -109,9 +109,9 @@ def _compare_key(spec: Spec, ctx: Context, key: str, notes: list | None = None):
     names = [key] if key in ctx.expected.arrays else [ProbeOutputs.sub_key(key, k) for k in exp_info.get("keys", [])]
     got_keys = ctx.got.step_status(key).get("keys")
     if "keys" in exp_info and got_keys != exp_info["keys"]:
-        counts = [ProbeOutputs.sub_key(key, "count")] * 2
-        expected_n, got_n = ctx.expected.arrays.get(counts[0]), ctx.got.arrays.get(counts[1])
-        if expected_n is not None and got_n is not None and int(expected_n) != int(got_n):  # an iterated step
+        count = ProbeOutputs.sub_key(key, "count")  # an iterated step's number of items
+        expected_n, got_n = ctx.expected.arrays.get(count), ctx.got.arrays.get(count)
+        if expected_n is not None and got_n is not None and int(expected_n) != int(got_n):
             return Status.FAILED, _keyed("items", ctx.lang, call=call, expected=int(expected_n), received=int(got_n)), {}
         return Status.FAILED, _keyed("keys", ctx.lang, call=call, expected=exp_info["keys"], received=got_keys), {}
     for name in names:

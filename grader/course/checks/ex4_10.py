@@ -232,12 +232,10 @@ SHIFTS = 3  # pixels a character may have moved (shift, zoom, rotation) and stil
 
 def _own_matches(x: np.ndarray, y: np.ndarray) -> int:
     """How many of the images ``x`` (characters) have their output in ``y`` resembling their own
-    input more than any other: cosine of 3x3-box-blurred images, the output shifted by up to
-    :data:`SHIFTS` pixels each way (the best shift kept)."""
+    input more than any other: cosine of blurred images (:func:`samples._blur`, the measurement's
+    own), the output shifted by up to :data:`SHIFTS` pixels each way (the best shift kept)."""
     def blurred(images):
-        img = np.nan_to_num(images.astype(np.float64)[:, 0], nan=0.0, posinf=1.0, neginf=0.0)
-        padded = np.pad(img, ((0, 0), (1, 1), (1, 1)))
-        return sum(padded[:, i:i + img.shape[1], j:j + img.shape[2]] for i in range(3) for j in range(3))
+        return samples._blur(np.nan_to_num(images.astype(np.float64)[:, 0], nan=0.0, posinf=1.0, neginf=0.0))
 
     def unit(images):
         flat = images.reshape(len(images), -1)

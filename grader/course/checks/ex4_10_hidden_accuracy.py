@@ -84,13 +84,13 @@ def hidden_accuracy(ctx: Context) -> CheckResult:
         return params
     shapes = {k: tuple(v.shape) for k, v in params.items()}
     try:
-        trained_network.architectures(shapes, output_size=OUTPUT_SIZE)
+        candidates = trained_network.architectures(shapes, output_size=OUTPUT_SIZE)
     except ValueError as exc:
         listed = ", ".join(f"{k} {shapes[k]}" for k in sorted(shapes))
         return fail(Status.FAILED, _say("no_fit", ctx.lang, shapes=listed or "{}", why=exc))
     try:
         x, t = _hidden()
-        arch, accuracy = trained_network.best_accuracy(params, shapes, x, t, output_size=OUTPUT_SIZE)
+        arch, accuracy = trained_network.best_accuracy(params, candidates, x, t, output_size=OUTPUT_SIZE)
     except Exception as exc:  # the hidden set missing or broken: the grader's problem, not the trainee's
         return fail(Status.GRADER_ERROR, text("grader_error", ctx.lang, error=f"{type(exc).__name__}: {exc}"))
     conv = _say("conv", ctx.lang, fn=arch["filter_num"], fs=arch["filter_size"], pad=arch["pad"], stride=arch["stride"],

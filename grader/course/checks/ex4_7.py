@@ -249,11 +249,6 @@ def _mnist_test() -> tuple[np.ndarray, np.ndarray]:
     return x, t
 
 
-def mnist_accuracy(params: dict, arch: dict) -> float:
-    """The accuracy of ``params`` on the MNIST test set, by the reference's forward pass (float32)."""
-    return trained_network.accuracy_of(params, arch, *_mnist_test(), output_size=10)
-
-
 def extra_checks(ctx: Context) -> list[CheckResult]:
     """The checks that are not a comparison with the reference's outputs."""
     return [_accuracy(ctx), _param_shapes(ctx), trained.trained_accuracy(ctx, _mnist_test)]

@@ -2,8 +2,8 @@
 measured in the grader process, never by a number computed in the kernel.
 
 It takes ``network.params``, infers the architecture from the shapes (input ``(1, 28, 28)``,
-stride 1, pad 0 or, when the shapes say so, another pad below the filter size or stride 2 or 3; where two fit, the one
-under which the network scores best), loads them into
+stride 1, pad 0 or, when the shapes say so, another pad below the filter size or stride 2 or 3;
+where two fit, the one under which the network scores best), loads them into
 a reference SimpleConvNet and measures the accuracy on the test images the exercise passes in
 (MNIST's 10,000 test images, which the grading kernel never sees: :mod:`grader.course.checks.ex4_7`).
 Points: all at >= :data:`FULL_ACCURACY`, none at <= :data:`ZERO_ACCURACY`, linear in between
@@ -100,12 +100,12 @@ def trained_accuracy(ctx: Context, test_set) -> CheckResult:
     shapes = {k: tuple(v.shape) for k, v in params.items()}
     listed = ", ".join(f"{k} {shapes[k]}" for k in sorted(shapes))
     try:
-        infer_architecture(shapes)
+        candidates = trained_network.architectures(shapes, output_size=10)
     except ValueError as exc:
         return fail(Status.FAILED, _say("no_fit", ctx.lang, shapes=listed or "{}", why=exc))
     try:
         x, t = test_set()
-        arch, accuracy = trained_network.best_accuracy(params, shapes, x, t, output_size=10)
+        arch, accuracy = trained_network.best_accuracy(params, candidates, x, t, output_size=10)
     except Exception as exc:  # MNIST missing or broken: the grader's problem, not the trainee's
         return fail(Status.GRADER_ERROR, text("grader_error", ctx.lang, error=f"{type(exc).__name__}: {exc}"))
     points = accuracy_points(accuracy)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.course.checks.property_checks import Violation, as_array, same_twice
+from grader.course.checks.property_checks import Violation, as_array, same_twice, untouched
 
 __all__ = ["ROTATE_RANGE", "ANGLE_SLACK", "ERASE_AREA", "ERASE_ASPECT", "noise", "random_rotate", "random_erasing", "rotation_angles"]
 
@@ -76,18 +76,9 @@ _W = {
                            "(rng.normal(mean, std, x.shape))。",
                      "en": "images {i} and {j} got the same noise: draw it for every image "
                            "(rng.normal(mean, std, x.shape))."},
-    "modified": {"ja": "入力 x をその場で書き換えました (x.copy() してから加工します)。",
-                 "en": "it modified its input x in place (work on x.copy())."},
     "erase_rate": {"ja": "probability={p} で {n} 枚中 {k} 枚を消しました (期待はおよそ {want:.0f} 枚)。",
                    "en": "with probability={p}, {k} of {n} images were erased (about {want:.0f} expected)."},
 }
-
-
-def _untouched(arrays, key: str, x: np.ndarray) -> None:
-    """The step's input ``x`` (tracked as argument 0) is as it was before the call."""
-    after = arrays.after(key, 0)
-    if after is None or after.shape != x.shape or not np.array_equal(after, x, equal_nan=True):
-        raise Violation(key, _W["modified"])
 
 
 def noise(arrays) -> None:
@@ -162,7 +153,7 @@ def random_rotate(plan_arrays):
         same_twice(arrays, "rrot_a", "rrot_b", "rrot_c")
         x = plan_arrays["x_dots"]
         out = as_array(arrays("rrot_a"), "rrot_a", x.shape)
-        _untouched(arrays, "rrot_a", x)
+        untouched(arrays, "rrot_a", x)
         angles = rotation_angles(out, x, "rrot_a")
         left, right = ROTATE_RANGE
         for i, angle in enumerate(angles):
@@ -228,7 +219,7 @@ def random_erasing(plan_arrays):
         same_twice(arrays, "erase_a", "erase_b", "erase_c")
         x = plan_arrays["x_erase"]
         rects = _erased(as_array(arrays("erase_a"), "erase_a", x.shape), x, "erase_a")
-        _untouched(arrays, "erase_a", x)
+        untouched(arrays, "erase_a", x)
         h_img, w_img = x.shape[2:]
         for i, rect in enumerate(rects):
             if rect is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.course.checks.property_checks import Violation, same_twice
+from grader.course.checks.property_checks import Violation, same_twice, untouched
 
 __all__ = ["FLOW_N", "FLOW_BATCH", "FLOW_FILL", "flow_labels", "flow_augments"]
 
@@ -33,8 +33,6 @@ _W = {
     "not_shuffled": {"ja": "shuffle=True なのに順番が入力のままです。", "en": "shuffle=True kept the input order."},
     "pair_without_y": {"ja": "y=None なのにバッチ {i} が組 (batch_x, ...) でした。y がないときは batch_x だけを yield します。",
                        "en": "with y=None batch {i} is a pair (batch_x, ...): yield batch_x alone when there is no y."},
-    "modified": {"ja": "入力 {name} をその場で書き換えました (並べ替えや書き込みは添字かコピーで行います)。",
-                 "en": "it modified its input {name} in place (shuffle and write through indices or on a copy)."},
     "one_draw_per_batch": {"ja": "同じ画像 {n} 枚のバッチが全部同じに変換されました。変換のパラメーターは画像ごとに引きます。",
                            "en": "a batch of {n} copies of one image came out all transformed alike: draw the "
                                  "parameters for every image."},
@@ -73,14 +71,6 @@ def _flow_items(arrays, key: str, with_labels: bool) -> list:
     return items
 
 
-def _untouched(arrays, key: str, originals: dict) -> None:
-    """The step's tracked inputs (``{position: (name, array)}``) are as they were."""
-    for position, (name, original) in originals.items():
-        after = arrays.after(key, position)
-        if after is None or after.shape != original.shape or not np.array_equal(after, original, equal_nan=True):
-            raise Violation(key, _W["modified"], name=name)
-
-
 def flow_labels(arrays) -> None:
     items = _flow_items(arrays, "flow_labels", True)
     sizes = [len(bx) for bx, _ in items]
@@ -117,7 +107,7 @@ def flow_augments(plan_arrays):
         unchanged = sum(np.min(np.abs(x - img).reshape(len(x), -1).max(axis=1)) < 1e-6 for img in out)
         if len(out) - unchanged < len(out) // 2:
             raise Violation("flow_aug_a", _W["not_augmented"], n=len(out), k=len(out) - unchanged)
-        _untouched(arrays, "flow_aug_a", {0: ("x", x)})
+        untouched(arrays, "flow_aug_a", x)
         same = _flow_items(arrays, "flow_same", False)
         if len(same) != 1 or same[0].shape != plan_arrays["x_same"].shape:
             raise Violation("flow_same", _W["batches"], sizes=[len(b) for b in same], want=[len(plan_arrays["x_same"])])

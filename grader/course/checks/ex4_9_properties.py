@@ -55,16 +55,26 @@ _W = {
 _KEYS = ("theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal", "flip_vertical")
 
 
-def _draws(arrays, prefix: str, n: int) -> dict:
-    """``{key: values over n draws}`` of the dicts returned by steps ``prefix0..``."""
-    out = {k: [] for k in _KEYS}
+# PARAMS_C's keys, each with the argument that asks for it to be drawn
+_SET_BY_C = {"tx": "height_shift_range", "ty": "width_shift_range", "zx": "zoom_range", "zy": "zoom_range",
+             "flip_vertical": "vertical_flip", "channel_shift_intensity": "channel_shift_range",
+             "brightness": "brightness_range"}
+
+
+def _draws(arrays, prefix: str, n: int, keys=_KEYS, set_by: dict | None = None) -> dict:
+    """``{key: values over n draws}`` of the dicts returned by steps ``prefix0..``; a key without
+    a number is a :class:`Violation` (saying which argument asked for it, when ``set_by`` does)."""
+    out = {k: [] for k in keys}
     for i in range(n):
         got = arrays(f"{prefix}{i}")
         if not isinstance(got, dict):
-            raise Violation(f"{prefix}{i}", _W["missing_key"], key="theta", keys=type(got).__name__)
-        for k in _KEYS:
+            raise Violation(f"{prefix}{i}", _W["missing_key"], key=keys[0], keys=type(got).__name__)
+        for k in keys:
             value = got.get(k)
             if value is None or value.size != 1:
+                if set_by and k in set_by:
+                    raise Violation(f"{prefix}{i}", _W["not_drawn"], param=set_by[k], name=k,
+                                    value=None if value is None else value.tolist())
                 raise Violation(f"{prefix}{i}", _W["missing_key"], key=k, keys=sorted(got))
             out[k].append(float(value.reshape(())))
     return {k: np.array(v) for k, v in out.items()}
@@ -119,20 +129,6 @@ def params_ranges(arrays) -> None:
     _other_ranges(arrays)
 
 
-def _values(arrays, prefix: str, n: int, name: str, param: str) -> np.ndarray:
-    """``name``'s value in each of the ``n`` dicts of steps ``prefix0..``; a value that was not
-    drawn (``None``, absent) although ``param`` was set is a :class:`Violation`."""
-    out = []
-    for i in range(n):
-        got = arrays(f"{prefix}{i}")
-        value = got.get(name) if isinstance(got, dict) else None
-        if value is None or value.size != 1:
-            raise Violation(f"{prefix}{i}", _W["not_drawn"], param=param, name=name,
-                            value=None if value is None else value.tolist())
-        out.append(float(value.reshape(())))
-    return np.array(out)
-
-
 def _spread(key: str, name: str, values: np.ndarray, lo: float, hi: float) -> None:
     """Within ``[lo, hi]`` and reaching both ends' last fifth."""
     _within(key, name, values, lo, hi)
@@ -145,22 +141,21 @@ def _spread(key: str, name: str, values: np.ndarray, lo: float, hi: float) -> No
 def _other_ranges(arrays) -> None:
     """PARAMS_C: list and pixel shifts, a zoom list, vertical flips, channel shift, brightness."""
     c, n, key = PARAMS_C, DRAWS_C, "rtp_c0"
-    tx = _values(arrays, "rtp_c", n, "tx", "height_shift_range")
+    d = _draws(arrays, "rtp_c", n, tuple(_SET_BY_C), _SET_BY_C)
+    tx = d["tx"]
     allowed = {abs(v) for v in c["height_shift_range"]}
     odd = [v for v in tx if abs(v) not in allowed]
     if odd or not {2.0, 3.0} <= set(np.abs(tx).tolist()):
         raise Violation(key, _W["shift_choice"], choices=c["height_shift_range"], value=odd[0] if odd else float(tx[0]))
-    _spread(key, "ty", _values(arrays, "rtp_c", n, "ty", "width_shift_range"), -c["width_shift_range"],
-            c["width_shift_range"])
+    _spread(key, "ty", d["ty"], -c["width_shift_range"], c["width_shift_range"])
     for name in ("zx", "zy"):
-        _spread(key, name, _values(arrays, "rtp_c", n, name, "zoom_range"), *c["zoom_range"])
-    k = int(_values(arrays, "rtp_c", n, "flip_vertical", "vertical_flip").sum())
+        _spread(key, name, d[name], *c["zoom_range"])
+    k = int(d["flip_vertical"].sum())
     if not 0.25 * n <= k <= 0.75 * n:
         raise Violation(key, _W["flip_rate"], name="flip_vertical", n=n, k=k, want=f"~{n // 2}")
     cs = c["channel_shift_range"]
-    _spread(key, "channel_shift_intensity", _values(arrays, "rtp_c", n, "channel_shift_intensity",
-                                                    "channel_shift_range"), -cs, cs)
-    _spread(key, "brightness", _values(arrays, "rtp_c", n, "brightness", "brightness_range"), *c["brightness_range"])
+    _spread(key, "channel_shift_intensity", d["channel_shift_intensity"], -cs, cs)
+    _spread(key, "brightness", d["brightness"], *c["brightness_range"])
 
 
 def params_distribution(arrays) -> None:

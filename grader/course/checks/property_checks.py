@@ -17,7 +17,7 @@ from grader.grading.plan import describe_step
 from grader.grading.results import CheckResult, Status
 from grader.course.checks.base import Context, Spec, make_result, step_problem
 
-__all__ = ["Violation", "property_check", "same_twice", "as_array", "say"]
+__all__ = ["Violation", "property_check", "same_twice", "as_array", "untouched", "say"]
 
 _TEXTS = {
     "not_reproducible": {"ja": "同じ seed の rng で 2 回呼ぶと結果が違いました。乱数は引数の rng だけから引いてください"
@@ -27,6 +27,8 @@ _TEXTS = {
     "not_random": {"ja": "違う seed でも結果が同じでした。rng から引いた値を使っていますか。",
                    "en": "different seeds gave the same result. Are the values drawn from rng used?"},
     "property": {"ja": "{call}: {what}", "en": "{call}: {what}"},
+    "modified": {"ja": "入力 {name} をその場で書き換えました (コピーに書き込むか、並べ替えは添字で行います)。",
+                 "en": "it modified its input {name} in place (write into a copy; shuffle through indices)."},
 }
 
 
@@ -122,3 +124,10 @@ def same_twice(arrays, key_a: str, key_b: str, key_other: str | None = None) -> 
             same = a.shape == c.shape and np.array_equal(a, c)
         if same:
             raise Violation(key_other, _TEXTS["not_random"])
+
+
+def untouched(outputs, key: str, original: np.ndarray, name: str = "x") -> None:
+    """Step ``key``'s input ``name`` (tracked as argument 0) is as ``original`` was before the call."""
+    after = outputs.after(key, 0)
+    if after is None or after.shape != original.shape or not np.array_equal(after, original, equal_nan=True):
+        raise Violation(key, _TEXTS["modified"], name=name)

@@ -83,8 +83,7 @@ def infer_architecture(shapes: dict, output_size: int = 10) -> dict:
 
 def accuracy_of(params: dict, arch: dict, x: np.ndarray, t: np.ndarray, output_size: int = 10) -> float:
     """The accuracy of ``params`` on ``(x, t)`` by the reference's forward pass (float32)."""
-    conv = {"filter_num": arch["filter_num"], "filter_size": arch["filter_size"], "pad": arch["pad"],
-            "stride": arch.get("stride", 1)}
+    conv = {k: arch[k] for k in ("filter_num", "filter_size", "pad", "stride")}
     net = reference.SimpleConvNet((1, 28, 28), conv, arch["hidden_size"], output_size, dtype=np.float32)
     for k in KEYS:
         net.params[k][...] = params[k]
@@ -92,12 +91,11 @@ def accuracy_of(params: dict, arch: dict, x: np.ndarray, t: np.ndarray, output_s
         return net.accuracy(x, t, batch_size=1000)
 
 
-def best_accuracy(params: dict, shapes: dict, x: np.ndarray, t: np.ndarray, output_size: int = 10):
-    """``(architecture, accuracy)``: the architecture of :func:`architectures` under which ``params``
-    score best (nearly always the only one; two pads can fit one stride above 1, and the shapes
-    cannot tell which the trainee used). Raises ``ValueError`` as :func:`architectures` does."""
-    scored = [(accuracy_of(params, arch, x, t, output_size), i, arch)
-              for i, arch in enumerate(architectures(shapes, output_size))]
+def best_accuracy(params: dict, candidates: list, x: np.ndarray, t: np.ndarray, output_size: int = 10):
+    """``(architecture, accuracy)``: the one of ``candidates`` (:func:`architectures`) under which
+    ``params`` score best (nearly always the only one; two pads can fit one stride above 1, and
+    the shapes cannot tell which the trainee used)."""
+    scored = [(accuracy_of(params, arch, x, t, output_size), i, arch) for i, arch in enumerate(candidates)]
     accuracy, _, arch = max(scored, key=lambda s: (s[0], -s[1]))
     return arch, accuracy
 
