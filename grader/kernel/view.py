@@ -4,8 +4,8 @@ a fresh root (a tmpfs) that the kernel's launcher ``pivot_root``s into.
 Read-only: the interpreter (its prefixes and the ``sys.path`` entries the kernel imports from,
 minus site-packages folders it does not use and the packages of :data:`NOT_IN_KERNEL`),
 ``/usr`` and the ``/lib*``, ``/bin`` links, a few files of ``/etc`` (users, the loader's cache,
-time zone, fonts), ``/dev/null`` and the other harmless devices, the visible part of each kernel dataset (:mod:`grader.kernel.data`),
-the per-exercise copy of ``reference`` (:mod:`grader.kernel.reference_copy`) at the place where the
+time zone, fonts), ``/dev/null`` and the other harmless devices, the visible part of each kernel
+dataset (:mod:`grader.kernel.data`), the per-exercise copy of ``reference`` (:mod:`grader.kernel.reference_copy`) at the place where the
 real package lives, and a stand-in ``grader`` package whose only name is a harmless
 ``selfcheck``. Writable: the working directory (a private tmpfs), the folders shared with the
 grader (IPC sockets, the probe's exchange folder), private ``/tmp``, ``/var/tmp``,
